@@ -1,0 +1,22 @@
+//! agelab's experiment runner: typed TOML experiments ([`config`]), the data as tensors ([`data`]),
+//! the one training loop every model and task goes through ([`train`]), its metrics ([`metrics`])
+//! and optimisers ([`optim`]), and the run folder that records it all ([`rundir`]).
+#![warn(missing_docs)]
+
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod evaluate;
+mod error;
+pub mod heads;
+pub mod manifest;
+pub mod metrics;
+pub mod optim;
+pub mod progress;
+pub mod rundir;
+pub mod train;
+
+pub use config::Experiment;
+pub use error::RunnerError;
+pub use rundir::RunDir;
+pub use train::{resume, run, RunOptions, RunOutcome, TestMetrics};

@@ -1,0 +1,37 @@
+# agelab's commands. `just` lists them.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# UTKFace lives in ./data unless AGELAB_DATA points elsewhere; next to a checkout that has
+# ../shared/data (the team's machines, CI), that folder is used.
+export AGELAB_DATA := env_var_or_default("AGELAB_DATA", if path_exists(justfile_directory() / "../shared/data") == "true" { justfile_directory() / "../shared/data" } else { "" })
+
+with := justfile_directory() / "scripts/with-libtorch.sh"
+
+# List the recipes.
+default:
+    @just --list
+
+# Build the cached CPU libtorch (one time, ~600 MB from PyPI; later runs take milliseconds).
+setup:
+    @{{with}} sh -c 'echo "libtorch: $LIBTORCH"'
+
+# Build the release binary.
+build:
+    {{with}} cargo build --release
+
+# Train and test an experiment (no argument: the quick start on synthetic faces).
+run experiment="": build
+    {{with}} target/release/agelab run {{experiment}}
+
+# Any agelab command, e.g. `just agelab report reports/model4/<run-id>`.
+agelab *args: build
+    {{with}} target/release/agelab {{args}}
+
+# Unit and integration tests (real-data tests read $AGELAB_DATA).
+test:
+    {{with}} cargo test --workspace
+
+# Format and lint.
+lint:
+    cargo fmt --all -- --check
+    {{with}} cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,10 @@
+//! Integration tests, built as one binary (one libtorch link). Real-data tests read UTKFace from
+//! `$AGELAB_DATA/UTKFace` (CI sets it to ../shared/data); without it they say so and pass, except
+//! under CI, where missing data is a failure.
+
+mod integration {
+    pub mod common;
+    mod experiments;
+    mod run_folder;
+    mod train_real;
+}
