@@ -1,0 +1,226 @@
+//! The comparison of several runs: a polars DataFrame written as CSV, Markdown and HTML.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::figures::curves::valid_overlay;
+use crate::html::{escape, figure, page, table, Cell};
+use crate::io::write_atomic;
+use crate::run::{HeadMetrics, Run};
+use crate::ReportError;
+
+/// Test metrics that can appear per head, in column order.
+const METRICS: [&str; 6] = ["accuracy", "one_off", "macro_f1", "auc", "mae", "rmse"];
+
+fn head_metric(h: &HeadMetrics, metric: &str) -> Option<f64> {
+    match h {
+        HeadMetrics::Classification(c) => match metric {
+            "accuracy" => c.accuracy,
+            "one_off" => c.one_off,
+            "macro_f1" => c.macro_f1,
+            "auc" => c.auc,
+            _ => None,
+        },
+        HeadMetrics::Regression(r) => match metric {
+            "mae" => r.mae,
+            "rmse" => r.rmse,
+            _ => None,
+        },
+    }
+}
+
+/// The runs side by side: one row per run; metric columns that no run has are left out.
+pub(crate) fn comparison_frame(runs: &[Run]) -> PolarsResult<DataFrame> {
+    let str_col = |name: &str, f: &dyn Fn(&Run) -> Option<String>| {
+        Column::new(name.into(), runs.iter().map(f).collect::<Vec<_>>())
+    };
+    let mut cols = vec![
+        str_col("experiment", &|r| Some(r.experiment())),
+        str_col("run_id", &|r| Some(r.run_id())),
+        str_col("model", &|r| r.manifest.model.clone()),
+        Column::new("parameters".into(), runs.iter().map(|r| r.manifest.parameters).collect::<Vec<_>>()),
+        Column::new("epochs".into(), runs.iter().map(|r| r.epochs.epoch.len() as u32).collect::<Vec<_>>()),
+        Column::new("train_seconds".into(), runs.iter().map(|r| r.manifest.train_seconds).collect::<Vec<_>>()),
+        Column::new("test_loss".into(), runs.iter().map(|r| r.test.as_ref().and_then(|t| t.loss)).collect::<Vec<_>>()),
+    ];
+    let mut heads: Vec<String> = Vec::new();
+    for r in runs {
+        for (name, _) in r.test.iter().flat_map(|t| &t.heads) {
+            if !heads.contains(name) {
+                heads.push(name.clone());
+            }
+        }
+    }
+    for head in &heads {
+        for metric in METRICS {
+            let values: Vec<Option<f64>> = runs
+                .iter()
+                .map(|r| {
+                    let t = r.test.as_ref()?;
+                    let (_, h) = t.heads.iter().find(|(n, _)| n == head)?;
+                    head_metric(h, metric).filter(|v| v.is_finite())
+                })
+                .collect();
+            if values.iter().any(Option::is_some) {
+                cols.push(Column::new(format!("{head}_{metric}").into(), values));
+            }
+        }
+    }
+    DataFrame::new_infer_height(cols)
+}
+
+/// A cell of the frame as text: floats rounded for reading, nulls empty.
+fn cell_text(name: &str, v: &AnyValue<'_>) -> String {
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => (*s).to_owned(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Float64(f) if name.ends_with("seconds") => format!("{f:.1}"),
+        AnyValue::Float64(f) if name.ends_with("mae") || name.ends_with("rmse") => format!("{f:.2}"),
+        AnyValue::Float64(f) => format!("{f:.4}"),
+        AnyValue::Float32(f) => format!("{f:.4}"),
+        other => other.to_string(),
+    }
+}
+
+fn is_numeric(c: &Column) -> bool {
+    c.dtype().is_primitive_numeric()
+}
+
+/// The frame as a GitHub-flavoured Markdown table.
+pub(crate) fn to_markdown(df: &DataFrame) -> PolarsResult<String> {
+    let cols = df.columns();
+    let mut s = String::from("|");
+    for c in cols {
+        s.push_str(&format!(" {} |", c.name().replace('|', "\\|")));
+    }
+    s.push_str("\n|");
+    for c in cols {
+        s.push_str(if is_numeric(c) { " ---: |" } else { " --- |" });
+    }
+    s.push('\n');
+    for i in 0..df.height() {
+        s.push('|');
+        for c in cols {
+            let v = c.get(i)?;
+            s.push_str(&format!(" {} |", cell_text(c.name(), &v).replace('|', "\\|")));
+        }
+        s.push('\n');
+    }
+    Ok(s)
+}
+
+fn to_html(df: &DataFrame) -> PolarsResult<String> {
+    let cols = df.columns();
+    let header: Vec<&str> = cols.iter().map(|c| c.name().as_str()).collect();
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let mut row = Vec::with_capacity(cols.len());
+        for c in cols {
+            let text = cell_text(c.name(), &c.get(i)?);
+            row.push(if is_numeric(c) { Cell::Num(text) } else { Cell::Text(text) });
+        }
+        rows.push(row);
+    }
+    Ok(table("", &header, &rows, |_| None))
+}
+
+/// Writes the comparison of `run_dirs` into `out_dir`; see [`crate::compare`].
+pub(crate) fn compare(run_dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf, ReportError> {
+    if run_dirs.is_empty() {
+        return Err(ReportError::NoRuns { path: out_dir.to_path_buf() });
+    }
+    let runs = run_dirs.iter().map(|d| Run::read(d)).collect::<Result<Vec<_>, _>>()?;
+
+    let csv_path = out_dir.join("comparison.csv");
+    let table_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Table { path, source }
+    };
+    let mut df = comparison_frame(&runs).map_err(table_err(&csv_path))?;
+    let mut csv = Vec::new();
+    CsvWriter::new(&mut csv).include_header(true).finish(&mut df).map_err(table_err(&csv_path))?;
+    write_atomic(&csv_path, &csv)?;
+
+    let md_path = out_dir.join("comparison.md");
+    let md = to_markdown(&df).map_err(table_err(&md_path))?;
+    write_atomic(&md_path, md.as_bytes())?;
+
+    // Unique legend labels, even for copies of one run.
+    let mut labels: Vec<String> = Vec::new();
+    for r in &runs {
+        let base = format!("{}/{}", r.experiment(), r.run_id());
+        let mut label = base.clone();
+        let mut k = 2;
+        while labels.contains(&label) {
+            label = format!("{base} #{k}");
+            k += 1;
+        }
+        labels.push(label);
+    }
+    let curves = "valid-curves.png";
+    let series: Vec<(String, &crate::run::Epochs)> =
+        labels.iter().cloned().zip(runs.iter().map(|r| &r.epochs)).collect();
+    valid_overlay(&out_dir.join(curves), &series)?;
+
+    let index = out_dir.join("index.html");
+    let mut body = String::from("<h2>Test metrics</h2>\n");
+    body.push_str(&to_html(&df).map_err(table_err(&index))?);
+    body.push_str(
+        "<p class=\"note\">Also written as <a href=\"comparison.csv\">comparison.csv</a> and \
+         <a href=\"comparison.md\">comparison.md</a>.</p>\n",
+    );
+    body.push_str("<h2>Validation curves</h2>\n");
+    body.push_str(&figure(
+        curves,
+        "validation metric per epoch for each run",
+        "Validation accuracy (classification heads) or MAE (regression heads) per epoch, one line per run.",
+    ));
+    body.push_str("<h2>Runs</h2>\n<ul>\n");
+    let mut alerts = String::new();
+    for (label, r) in labels.iter().zip(&runs) {
+        body.push_str(&format!(
+            "<li><b>{}</b>: <code>{}</code></li>\n",
+            escape(label),
+            escape(&r.dir.display().to_string())
+        ));
+        for w in r.manifest.warnings.iter().flatten() {
+            alerts.push_str(&format!("<li>{}: {}</li>\n", escape(label), escape(w)));
+        }
+        if r.test.is_none() {
+            alerts.push_str(&format!(
+                "<li>{}: no test-metrics.json (run not finished?); its test metrics are empty.</li>\n",
+                escape(label)
+            ));
+        }
+    }
+    body.push_str("</ul>\n");
+    if !alerts.is_empty() {
+        alerts = format!("<section class=\"alerts\"><h2>Warnings</h2><ul>\n{alerts}</ul></section>\n");
+    }
+    let html = page(
+        &format!("Comparison of {} runs", runs.len()),
+        &labels.join(", "),
+        &alerts,
+        &body,
+        "Generated by agelab report from the run folders listed above.",
+    );
+    write_atomic(&index, html.as_bytes())?;
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_aligns_numbers_and_blanks_nulls() {
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("name".into(), vec![Some("a|b".to_owned()), None]),
+            Column::new("acc".into(), vec![Some(0.5f64), None]),
+        ]);
+        let md = df.and_then(|d| to_markdown(&d)).unwrap_or_default();
+        assert_eq!(md, "| name | acc |\n| --- | ---: |\n| a\\|b | 0.5000 |\n|  |  |\n");
+    }
+}
