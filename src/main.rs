@@ -1,14 +1,13 @@
-//! `agelab`: the command line. A thin layer over the `runner`, `dataset` and `report` crates;
-//! errors get their context here and are printed as a chain.
+//! `agelab`: the command line. A thin layer over the `runner`, `dataset`, `models`, `detect` and
+//! `report` crates: each subcommand lives in `cmd/`, errors get their context here and are printed
+//! as a chain.
 
-use std::path::{Path, PathBuf};
+mod cmd;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-
-/// The quick-start experiment, embedded so that `agelab run` works from anywhere with no download.
-const QUICKSTART: &str = include_str!("../experiments/quickstart.toml");
 
 /// Age and gender from face images with CNNs: TOML experiments, libtorch training, honest reports.
 #[derive(Parser)]
@@ -20,54 +19,43 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train and test an experiment; writes a run folder under --reports.
-    Run {
-        /// Experiment file (TOML). Omitted: the embedded quick start on synthetic faces.
-        experiment: Option<PathBuf>,
-        /// Continue an interrupted run from its last checkpoint instead.
-        #[arg(long, value_name = "RUN_DIR", conflicts_with = "experiment")]
-        resume: Option<PathBuf>,
-        /// Where run folders go.
-        #[arg(long, default_value = "reports")]
-        reports: PathBuf,
-        /// No progress bars or per-epoch lines.
-        #[arg(long)]
-        quiet: bool,
+    /// Train and test an experiment; writes a run folder (and its HTML report) under --reports.
+    Run(cmd::run::Args),
+    /// (Re)generate the HTML report of a run folder.
+    Report {
+        /// The run folder.
+        run_dir: PathBuf,
     },
+    /// Compare runs side by side (HTML, CSV, Markdown) with the literature table.
+    Compare(cmd::compare::Args),
+    /// Re-run a run folder's experiment and say whether its results reproduce.
+    Verify(cmd::verify::Args),
+    /// Run a grid of variants of an experiment, then compare them.
+    Sweep(cmd::sweep::Args),
+    /// Evaluate a trained model on a UTKFace-format folder (e.g. held-out faces).
+    Evaluate(cmd::evaluate::Args),
+    /// Predict age and gender for face crops, or for every face found in photos (--detect).
+    Predict(cmd::predict::Args),
+    /// List the model zoo, or summarise one model (`agelab models show model4 --input 3x32x32`).
+    Models(cmd::models::Args),
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = match Cli::parse().command {
+        Command::Run(a) => cmd::run::run(a),
+        Command::Report { run_dir } => cmd::report(&run_dir),
+        Command::Compare(a) => cmd::compare::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
+        Command::Sweep(a) => cmd::sweep::run(a),
+        Command::Evaluate(a) => cmd::evaluate::run(a),
+        Command::Predict(a) => cmd::predict::run(a),
+        Command::Models(a) => cmd::models::run(a),
+    };
+    match result {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
-        }
-    }
-}
-
-fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Run { experiment, resume, reports, quiet } => {
-            let opts = runner::RunOptions {
-                reports,
-                project_dir: std::env::current_dir().context("current directory")?,
-                progress: !quiet,
-                device: tch::Device::Cpu,
-            };
-            let outcome = match (resume, experiment) {
-                (Some(dir), _) => runner::resume(&dir, &opts).with_context(|| format!("resuming {}", dir.display()))?,
-                (None, Some(path)) => {
-                    let exp = runner::Experiment::load(&path)?;
-                    runner::run(&exp, &opts).with_context(|| format!("running {}", path.display()))?
-                }
-                (None, None) => {
-                    let exp = runner::Experiment::from_toml(QUICKSTART, Path::new("experiments/quickstart.toml (embedded)"))?;
-                    runner::run(&exp, &opts).context("running the quick start")?
-                }
-            };
-            println!("run folder: {}", outcome.dir.root().display());
-            Ok(())
         }
     }
 }

@@ -5,6 +5,8 @@
 mod integration {
     pub mod common;
     mod experiments;
+    mod predict_real;
+    mod reproduce;
     mod run_folder;
     mod train_real;
 }

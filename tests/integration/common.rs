@@ -16,6 +16,13 @@ pub fn utkface() -> Option<PathBuf> {
     }
 }
 
+/// libtorch's random generator and thread count are process-wide, and the test harness runs tests
+/// on several threads: tests that train hold this lock, so each run's seeds are its own.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,6 +4,7 @@ use super::common::{experiment, options, tiny_synthetic};
 
 #[test]
 fn a_run_writes_config_metrics_test_metrics_predictions_and_checkpoints() {
+    let _serial = super::common::serial();
     let reports = tempfile::tempdir().unwrap();
     let out = runner::run(&experiment(&tiny_synthetic(2)), &options(reports.path())).unwrap();
     let dir = out.dir;

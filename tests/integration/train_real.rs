@@ -2,7 +2,7 @@
 
 use super::common::{experiment, options, utkface};
 use runner::data::Data;
-use runner::evaluate::evaluate;
+use runner::evaluate::{evaluate, Crops};
 use runner::heads::Heads;
 use runner::optim::Optimizer;
 use runner::progress::EpochBar;
@@ -19,6 +19,7 @@ fn real_model4(root: &std::path::Path, epochs: usize) -> String {
 
 #[test]
 fn one_epoch_of_model4_on_real_faces_lowers_the_loss() {
+    let _serial = super::common::serial();
     let Some(root) = utkface() else { return };
     let exp = experiment(&real_model4(&root, 1));
     let heads = Heads::new(exp.tasks().unwrap());
@@ -31,15 +32,16 @@ fn one_epoch_of_model4_on_real_faces_lowers_the_loss() {
     let net = models::build(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs()).unwrap();
     let mut opt = Optimizer::new(&vs, &exp.optimizer);
     let train: Vec<i64> = data.split.indices(dataset::Part::Train).into_iter().map(|i| i as i64).collect();
-    let before = evaluate(net.as_ref(), &data, &heads, &train, 100, Device::Cpu).loss;
+    let before = evaluate(net.as_ref(), &data, &heads, &train, 100, Device::Cpu, Crops::Full).loss;
     let bar = EpochBar::new(false, 1, 1, 20);
-    runner::train::train_epoch(net.as_ref(), &data, &heads, &mut opt, &train, 20, 1e-3, Device::Cpu, &bar).unwrap();
-    let after = evaluate(net.as_ref(), &data, &heads, &train, 100, Device::Cpu).loss;
+    runner::train::train_epoch(net.as_ref(), &data, &heads, &mut opt, &train, 20, 1e-3, Device::Cpu, &exp.augment, &bar).unwrap();
+    let after = evaluate(net.as_ref(), &data, &heads, &train, 100, Device::Cpu, Crops::Full).loss;
     assert!(after < before - 0.01, "loss on the training faces went {before:.4} -> {after:.4}");
 }
 
 #[test]
 fn a_short_real_run_reports_test_accuracy() {
+    let _serial = super::common::serial();
     let Some(root) = utkface() else { return };
     let reports = tempfile::tempdir().unwrap();
     let out = runner::run(&experiment(&real_model4(&root, 2)), &options(reports.path())).unwrap();

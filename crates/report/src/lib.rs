@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub use error::ReportError;
+pub use figures::annotate::{annotate, Mark};
 
 use figures::{calibration, confusion, curves, roc, slug};
 use html::{escape, figure, page};

@@ -34,6 +34,36 @@ pub struct Experiment {
     pub optimizer: OptimizerConfig,
     /// Loop settings.
     pub train: TrainConfig,
+    /// Training-time augmentation (and the matching test-time crops).
+    #[serde(default)]
+    pub augment: AugmentConfig,
+    /// Keep the report's flaws (e.g. a softmax over a single unit) as written, with a warning
+    /// that names them, instead of refusing them.
+    #[serde(default)]
+    pub faithful: bool,
+}
+
+/// The `[augment]` table: applied to training batches only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AugmentConfig {
+    /// Mirror each image left-right with probability 1/2.
+    #[serde(default)]
+    pub flip: bool,
+    /// Pad by this many pixels (zeros) and crop back at a random offset.
+    #[serde(default)]
+    pub pad_crop: usize,
+    /// Random crops of this side from the loaded image (Levi & Hassner: 227 of 256); valid and test
+    /// use the centre crop. The model's input side is this value.
+    #[serde(default)]
+    pub crop: Option<u32>,
+    /// Also report the test with 10-crop over-sampling (4 corners + centre, and their mirrors,
+    /// probabilities averaged), as Levi & Hassner; needs `crop`.
+    #[serde(default)]
+    pub ten_crop_test: bool,
+    /// Brightness and contrast jitter: each image is scaled by factors drawn from [1-j, 1+j].
+    #[serde(default)]
+    pub color_jitter: f64,
 }
 
 /// Data source.
@@ -120,6 +150,13 @@ pub enum Loss {
     Mse,
     /// Mean absolute error.
     L1,
+    /// Binary cross-entropy on one logit for a two-class target (Keras `Dense(1, sigmoid)`).
+    BinaryCrossEntropy,
+    /// Binary cross-entropy per unit against one-hot targets (Keras `Dense(k, sigmoid)` with
+    /// `binary_crossentropy` on one-hot labels, as the report's Model 2).
+    OneHotBinaryCrossEntropy,
+    /// Multi-class hinge (SVM) loss on the scores.
+    Hinge,
 }
 
 /// One `[[tasks]]` entry.
@@ -140,6 +177,24 @@ pub struct TaskConfig {
     /// Weight of this head's loss in the sum.
     #[serde(default = "one")]
     pub weight: f64,
+    /// An activation applied to the head's outputs before an `mse`/`l1` loss (faithful
+    /// reproductions: Keras `Dense(1, activation="softmax")` with mse). Cross-entropy, binary
+    /// cross-entropy and hinge losses apply their own and take none.
+    #[serde(default)]
+    pub activation: Option<Activation>,
+    /// Label smoothing for cross-entropy (0 = none).
+    #[serde(default)]
+    pub label_smoothing: f64,
+}
+
+/// A head activation, as Keras names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// Softmax over the head's units.
+    Softmax,
+    /// Logistic sigmoid per unit.
+    Sigmoid,
 }
 
 fn one() -> f64 {
@@ -187,37 +242,171 @@ pub struct TrainConfig {
     /// libtorch intra-op threads (default: all cores).
     #[serde(default)]
     pub threads: Option<usize>,
+    /// `cpu`, `cuda` or `auto` (CUDA when libtorch sees a GPU).
+    #[serde(default)]
+    pub device: DeviceChoice,
+    /// Head whose validation metric picks the best epoch (and drives early stopping and the
+    /// plateau schedule): its accuracy, or its MAE for age in years. Default: the first head.
+    #[serde(default)]
+    pub monitor: Option<String>,
+    /// Stop when the monitored metric has not improved for this many epochs.
+    #[serde(default)]
+    pub patience: Option<usize>,
+    /// Learning-rate schedule (default: constant).
+    #[serde(default)]
+    pub schedule: Schedule,
 }
 
-/// A validated task: its head name, target, loss and weight.
+/// Where to train.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    /// The CPU.
+    #[default]
+    Cpu,
+    /// The first CUDA device (an error if there is none).
+    Cuda,
+    /// CUDA if available, else the CPU.
+    Auto,
+}
+
+/// Learning-rate schedules. Each is a pure function of the epoch and the metrics so far, so a
+/// resumed run follows the same schedule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Schedule {
+    /// The optimiser's learning rate throughout.
+    #[default]
+    Constant,
+    /// Multiply by `gamma` every `every` epochs.
+    Step {
+        /// Epochs between decays.
+        every: usize,
+        /// Factor.
+        gamma: f64,
+    },
+    /// Cosine decay from the base rate to `min_lr` over the run.
+    Cosine {
+        /// Final learning rate.
+        #[serde(default)]
+        min_lr: f64,
+    },
+    /// Multiply by `factor` when the monitored metric has not improved for `patience` epochs.
+    Plateau {
+        /// Factor.
+        factor: f64,
+        /// Epochs without improvement before a decay.
+        patience: usize,
+        /// Floor.
+        #[serde(default)]
+        min_lr: f64,
+    },
+}
+
+/// A validated task: its head name, what it predicts and how it learns.
 #[derive(Debug, Clone)]
 pub struct Task {
     /// Head name.
     pub name: String,
-    /// What it predicts.
+    /// The label it is trained on.
     pub target: Target,
+    /// How the head's outputs encode the prediction.
+    pub kind: HeadKind,
     /// Loss.
     pub loss: Loss,
-    /// Weight.
+    /// Activation before an `mse`/`l1` loss.
+    pub activation: Option<Activation>,
+    /// Weight in the summed loss.
     pub weight: f64,
+    /// Cross-entropy label smoothing.
+    pub label_smoothing: f64,
+}
+
+/// How a head's outputs encode its prediction; decided by the target and the loss.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeadKind {
+    /// One score per class (softmax / hinge / one-hot BCE).
+    Classes {
+        /// Class names.
+        classes: Vec<String>,
+        /// Whether the classes are ordered (1-off accuracy).
+        ordinal: bool,
+    },
+    /// One logit for the second of two classes (sigmoid + binary cross-entropy).
+    BinaryLogit {
+        /// The two class names.
+        classes: Vec<String>,
+    },
+    /// One number: the class index, rounded to predict (mse/l1 on a class label).
+    ClassIndex {
+        /// Class names.
+        classes: Vec<String>,
+        /// Whether the classes are ordered.
+        ordinal: bool,
+    },
+    /// One number: age in years (over [`crate::data::AGE_SCALE`] inside the network).
+    Regress,
+    /// One score per year of age 0..=`max`; the prediction is the expected value.
+    Years {
+        /// Oldest age.
+        max: usize,
+    },
+}
+
+impl HeadKind {
+    /// Class names, for heads whose predictions are classes.
+    pub fn classes(&self) -> Option<&[String]> {
+        match self {
+            HeadKind::Classes { classes, .. } | HeadKind::BinaryLogit { classes } | HeadKind::ClassIndex { classes, .. } => {
+                Some(classes)
+            }
+            HeadKind::Regress | HeadKind::Years { .. } => None,
+        }
+    }
+
+    /// Whether predicted classes are ordered.
+    pub fn ordinal(&self) -> bool {
+        matches!(self, HeadKind::Classes { ordinal: true, .. } | HeadKind::ClassIndex { ordinal: true, .. })
+    }
 }
 
 impl Task {
     /// Output width of the head.
     pub fn outputs(&self) -> usize {
-        self.target.classes().map(|c| c.len()).unwrap_or(1)
+        match &self.kind {
+            HeadKind::Classes { classes, .. } => classes.len(),
+            HeadKind::BinaryLogit { .. } | HeadKind::ClassIndex { .. } | HeadKind::Regress => 1,
+            HeadKind::Years { max } => max + 1,
+        }
+    }
+
+    /// A flaw of the head as configured, if it has one: a softmax over a single unit is the
+    /// constant 1.0 (the report's Model 1 age head), so the head can neither learn nor vary.
+    pub fn flaw(&self) -> Option<String> {
+        (self.activation == Some(Activation::Softmax) && self.outputs() == 1).then(|| {
+            format!(
+                "head '{}' applies a softmax over a single unit: its output is the constant 1.0 whatever the \
+input, so its loss cannot decrease and every prediction is the same (the report's Model 1 age head, \
+Dense(1, activation=\"softmax\")). Use a classifier over the classes (loss = \"cross_entropy\") or \
+drop the activation for a regression.",
+                self.name
+            )
+        })
     }
 }
 
 impl Experiment {
-    /// Loads, resolves `extends` and validates an experiment file.
+    /// Loads, resolves `extends` and validates an experiment file. Errors name the file and line
+    /// (for a key inherited through `extends`, the file of the chain that writes it).
     pub fn load(path: &Path) -> Result<Experiment, RunnerError> {
-        let table = load_table(path, &mut Vec::new())?;
-        let text = toml::to_string(&table).expect("a TOML table serialises");
-        let mut exp: Experiment = toml::from_str(&text).map_err(|e| RunnerError::Config {
-            path: path.to_path_buf(),
-            message: describe_toml_error(&e, path),
-        })?;
+        let mut chain = Vec::new();
+        let table = load_table(path, &mut chain)?;
+        let mut exp: Experiment = if chain.len() == 1 {
+            // One file: let toml report the line and column itself.
+            toml::from_str(&read(path)?).map_err(|e| RunnerError::Config { path: path.to_path_buf(), message: e.to_string() })?
+        } else {
+            toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| locate(&e, &chain))?
+        };
         if exp.name.is_empty() {
             exp.name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "experiment".into());
         }
@@ -250,6 +439,34 @@ impl Experiment {
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(format!("`tasks`: two heads are named '{}'; give each a distinct `name`", w[0]));
+        }
+        for t in &tasks {
+            if let (Some(flaw), false) = (t.flaw(), self.faithful) {
+                return Err(format!("`tasks`: {flaw} To reproduce the flaw on purpose, set `faithful = true`."));
+            }
+        }
+        if let Some(m) = &self.train.monitor {
+            if !tasks.iter().any(|t| &t.name == m) {
+                let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+                return Err(format!("`train.monitor`: no head named '{m}'; heads are {names:?}"));
+            }
+        }
+        if let Some(crop) = self.augment.crop {
+            if crop == 0 || crop > self.data.image_size {
+                return Err(format!("`augment.crop`: expected 1..={} (data.image_size), got {crop}", self.data.image_size));
+            }
+        } else if self.augment.ten_crop_test {
+            return Err("`augment.ten_crop_test`: needs `augment.crop` (the crop side)".into());
+        }
+        if !(0.0..1.0).contains(&self.augment.color_jitter) {
+            return Err(format!("`augment.color_jitter`: expected 0 <= j < 1, got {}", self.augment.color_jitter));
+        }
+        match self.train.schedule {
+            Schedule::Step { every: 0, .. } => return Err("`train.schedule.every`: must be at least 1".into()),
+            Schedule::Step { gamma, .. } | Schedule::Plateau { factor: gamma, .. } if !(gamma > 0.0 && gamma <= 1.0) => {
+                return Err(format!("`train.schedule`: the decay factor must be in (0, 1], got {gamma}"))
+            }
+            _ => {}
         }
         if self.data.image_size < 4 || self.data.image_size > 1024 {
             return Err(format!("`data.image_size`: expected 4..=1024 pixels, got {}", self.data.image_size));
@@ -296,16 +513,38 @@ impl Experiment {
                     (TargetKind::Gender, None) => Target::Gender,
                     (TargetKind::Race, None) => Target::Race,
                 };
-                let regression = target.classes().is_none();
-                let loss = t.loss.unwrap_or(if regression { Loss::Mse } else { Loss::CrossEntropy });
-                if regression == (loss == Loss::CrossEntropy) {
-                    return Err(format!("{key}.loss: {loss:?} does not suit a {} target", if regression { "regression" } else { "classification" }));
+                let loss = t.loss.unwrap_or(if target == Target::Age { Loss::Mse } else { Loss::CrossEntropy });
+                let classes = target.classes();
+                let ordinal = target.is_ordinal();
+                let kind = match (&classes, loss) {
+                    (Some(c), Loss::CrossEntropy | Loss::Hinge | Loss::OneHotBinaryCrossEntropy) => {
+                        HeadKind::Classes { classes: c.clone(), ordinal }
+                    }
+                    (Some(c), Loss::BinaryCrossEntropy) if c.len() == 2 => HeadKind::BinaryLogit { classes: c.clone() },
+                    (Some(c), Loss::BinaryCrossEntropy) => {
+                        return Err(format!(
+                            "{key}.loss: binary_cross_entropy needs two classes, '{}' has {}; use one_hot_binary_cross_entropy or cross_entropy",
+                            t.name, c.len()
+                        ))
+                    }
+                    (Some(c), Loss::Mse | Loss::L1) => HeadKind::ClassIndex { classes: c.clone(), ordinal },
+                    (None, Loss::Mse | Loss::L1) => HeadKind::Regress,
+                    (None, Loss::CrossEntropy) => HeadKind::Years { max: dataset::utkface::MAX_AGE as usize },
+                    (None, other) => {
+                        return Err(format!("{key}.loss: {other:?} does not suit age in years; use mse, l1 or cross_entropy (over years)"))
+                    }
+                };
+                if t.activation.is_some() && !matches!(loss, Loss::Mse | Loss::L1) {
+                    return Err(format!("{key}.activation: only mse and l1 losses take an activation; {loss:?} applies its own"));
+                }
+                if !(0.0..1.0).contains(&t.label_smoothing) || (t.label_smoothing > 0.0 && loss != Loss::CrossEntropy) {
+                    return Err(format!("{key}.label_smoothing: expected 0 <= value < 1 with a cross_entropy loss, got {}", t.label_smoothing));
                 }
                 if !(t.weight >= 0.0 && t.weight.is_finite()) {
                     return Err(format!("{key}.weight: expected a non-negative number, got {}", t.weight));
                 }
                 let name = if t.name.is_empty() { format!("{:?}", t.target).to_lowercase().replace("agegroup", "age_group") } else { t.name.clone() };
-                Ok(Task { name, target, loss, weight: t.weight })
+                Ok(Task { name, target, kind, loss, activation: t.activation, weight: t.weight, label_smoothing: t.label_smoothing })
             })
             .collect()
     }
@@ -332,9 +571,6 @@ fn load_table(path: &Path, chain: &mut Vec<PathBuf>) -> Result<toml::Table, Runn
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    // Check this file's own keys against the schema before merging, so that an error names the
-    // file (and line) where the bad key is written.
-    check_keys(&text, path)?;
     let Some(parent) = table.remove("extends") else { return Ok(table) };
     let parent = parent.as_str().ok_or_else(|| RunnerError::Config {
         path: path.to_path_buf(),
@@ -365,63 +601,6 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-/// A partial view of the schema that accepts any subset of keys but rejects unknown ones, so that
-/// each file in an `extends` chain is checked on its own, with line numbers.
-fn check_keys(text: &str, path: &Path) -> Result<(), RunnerError> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Keys {
-        extends: Option<String>,
-        name: Option<toml::Value>,
-        description: Option<toml::Value>,
-        seed: Option<toml::Value>,
-        data: Option<Table<DataKeys>>,
-        tasks: Option<Vec<TaskConfig>>,
-        split: Option<toml::Value>,
-        model: Option<toml::Value>,
-        optimizer: Option<Table<OptimizerKeys>>,
-        train: Option<Table<TrainKeys>>,
-    }
-    #[derive(Deserialize)]
-    #[serde(transparent)]
-    #[allow(dead_code)]
-    struct Table<T>(T);
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct DataKeys {
-        source: Option<toml::Value>,
-        root: Option<toml::Value>,
-        count: Option<toml::Value>,
-        limit: Option<toml::Value>,
-        image_size: Option<toml::Value>,
-        color: Option<toml::Value>,
-        resize_filter: Option<toml::Value>,
-    }
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct OptimizerKeys {
-        kind: Option<toml::Value>,
-        lr: Option<toml::Value>,
-        weight_decay: Option<toml::Value>,
-        momentum: Option<toml::Value>,
-    }
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct TrainKeys {
-        batch_size: Option<toml::Value>,
-        epochs: Option<toml::Value>,
-        threads: Option<toml::Value>,
-    }
-    toml::from_str::<Keys>(text).map(|_| ()).map_err(|e| RunnerError::Config {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
-}
-
 fn same_tag(base: &toml::Table, over: &toml::Table) -> bool {
     ["kind", "arch"].iter().all(|tag| match (base.get(*tag), over.get(*tag)) {
         (Some(a), Some(b)) => a == b,
@@ -429,8 +608,25 @@ fn same_tag(base: &toml::Table, over: &toml::Table) -> bool {
     })
 }
 
-fn describe_toml_error(e: &toml::de::Error, path: &Path) -> String {
-    format!("{} (after resolving `extends` of {})", e, path.display())
+/// Places an error found in a merged `extends` chain: when it names a key, the last file of the
+/// chain that writes that key (children override parents) is blamed, with its line.
+fn locate(e: &toml::de::Error, chain: &[PathBuf]) -> RunnerError {
+    let message = e.message().to_string();
+    let key = message.split('`').nth(1).filter(|_| message.contains("field `")).map(str::to_string);
+    if let Some(key) = key {
+        for file in chain {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let hit = text.lines().position(|l| {
+                let l = l.trim_start();
+                l.strip_prefix(key.as_str()).is_some_and(|rest| rest.trim_start().starts_with('='))
+            });
+            if let Some(line) = hit {
+                return RunnerError::Config { path: file.clone(), message: format!("line {}: {message}", line + 1) };
+            }
+        }
+    }
+    let files: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+    RunnerError::Config { path: chain[0].clone(), message: format!("{message} (in the merge of {})", files.join(" <- ")) }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tch::{Device, Kind, Tensor};
 
-use crate::config::{Experiment, Source, Task};
+use crate::config::{Experiment, HeadKind, Source, Task};
 use crate::RunnerError;
 
 /// Regression targets are divided by this inside the network (ages in hundreds of years), so
@@ -56,7 +56,7 @@ impl Data {
         let c = pre.color.channels() as i64;
         let s = pre.size as i64;
         let images = Tensor::from_slice(&set.pixels).view([faces.len() as i64, c, s, s]);
-        let labels = tasks.iter().map(|t| labels(&t.target, &faces)).collect();
+        let labels = tasks.iter().map(|t| labels(t, &faces)).collect();
         let split = Split::new(&exp.split, faces.len(), exp.seed)?;
         let mut fp = Fingerprint::new();
         for f in &faces {
@@ -86,12 +86,16 @@ impl Data {
     }
 }
 
-fn labels(target: &dataset::Target, faces: &[Face]) -> Tensor {
-    let values: Vec<f32> = faces.iter().map(|f| target.label(f)).collect();
-    if target.classes().is_some() {
-        Tensor::from_slice(&values.iter().map(|&v| v as i64).collect::<Vec<i64>>())
-    } else {
-        Tensor::from_slice(&values) / AGE_SCALE
+/// Label tensor of a task: class (or year) indices as `i64` for heads trained on classes, floats
+/// for heads that regress a class index, ages over [`AGE_SCALE`] for age regression.
+fn labels(task: &Task, faces: &[Face]) -> Tensor {
+    let values: Vec<f32> = faces.iter().map(|f| task.target.label(f)).collect();
+    match task.kind {
+        HeadKind::Classes { .. } | HeadKind::BinaryLogit { .. } | HeadKind::Years { .. } => {
+            Tensor::from_slice(&values.iter().map(|&v| v as i64).collect::<Vec<i64>>())
+        }
+        HeadKind::ClassIndex { .. } => Tensor::from_slice(&values),
+        HeadKind::Regress => Tensor::from_slice(&values) / AGE_SCALE,
     }
 }
 

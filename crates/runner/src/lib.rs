@@ -3,6 +3,7 @@
 //! and optimisers ([`optim`]), and the run folder that records it all ([`rundir`]).
 #![warn(missing_docs)]
 
+pub mod augment;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
@@ -12,9 +13,12 @@ pub mod heads;
 pub mod manifest;
 pub mod metrics;
 pub mod optim;
+pub mod predict;
 pub mod progress;
 pub mod rundir;
+pub mod sweep;
 pub mod train;
+pub mod verify;
 
 pub use config::Experiment;
 pub use error::RunnerError;

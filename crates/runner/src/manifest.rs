@@ -66,6 +66,9 @@ pub struct Manifest {
     pub model: String,
     /// Trainable parameters.
     pub parameters: i64,
+    /// Multiply-accumulates per image (convolutions and dense layers).
+    #[serde(default)]
+    pub multiply_adds: i64,
     /// Input geometry.
     pub input: InputInfo,
     /// Heads.

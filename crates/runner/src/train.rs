@@ -10,13 +10,13 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use tch::{nn, Device, Kind};
+use tch::{nn, Device, Kind, Tensor};
 
 use crate::checkpoint::{load_weights, Checkpoints, TrainState};
-use crate::config::Experiment;
-use crate::data::{Data, AGE_SCALE};
-use crate::evaluate::{evaluate, Evaluation};
-use crate::heads::Heads;
+use crate::config::{AugmentConfig, DeviceChoice, Experiment, Schedule};
+use crate::data::Data;
+use crate::evaluate::{evaluate, Crops, Evaluation};
+use crate::heads::{Decoded, Heads, Truth};
 use crate::manifest::{git_state, HeadInfo, InputInfo, Manifest, SplitSizes};
 use crate::metrics::{HeadMetrics, HeadOutputs};
 use crate::optim::Optimizer;
@@ -61,6 +61,9 @@ pub struct TestMetrics {
     pub best_epoch: usize,
     /// Per head.
     pub heads: BTreeMap<String, HeadMetrics>,
+    /// Per head, with 10-crop over-sampling (when the experiment asks for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ten_crop: Option<BTreeMap<String, HeadMetrics>>,
 }
 
 /// One row of `metrics.csv`.
@@ -115,11 +118,30 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
     let split_fp = data.split.fingerprint(&files);
     let [n_train, n_valid, n_test] = data.split.sizes();
 
+    let device = match exp.train.device {
+        DeviceChoice::Cpu => opts.device,
+        DeviceChoice::Cuda if tch::Cuda::is_available() => Device::Cuda(0),
+        DeviceChoice::Cuda => {
+            return Err(RunnerError::Config { path: dir.config(), message: "`train.device`: cuda asked for, but libtorch sees no CUDA device (this build is CPU-only unless LIBTORCH points at a CUDA libtorch)".into() })
+        }
+        DeviceChoice::Auto => Device::cuda_if_available(),
+    };
+    let opts = &RunOptions { device, ..opts.clone() };
+    let monitor = exp.train.monitor.as_ref().and_then(|m| heads.tasks.iter().position(|t| &t.name == m)).unwrap_or(0);
+    let crop = exp.augment.crop.map(|c| c as i64);
+    let eval_crops = crop.map(Crops::Centre).unwrap_or(Crops::Full);
+
     tch::manual_seed(exp.seed as i64);
     let mut vs = nn::VarStore::new(opts.device);
-    let (channels, size) = data.shape();
-    let net = models::build(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs())?;
+    let (channels, loaded_size) = data.shape();
+    let size = crop.unwrap_or(loaded_size);
+    let built = models::build_with_notes(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs())?;
+    let net = built.net;
     let parameters = models::parameter_count(&vs);
+    write_atomic(&dir.root().join("model-summary.txt"), built.summary.to_string().as_bytes())?;
+    for note in &built.notes {
+        log(&dir, opts.progress, &format!("model: {note}"))?;
+    }
     let mut opt = Optimizer::new(&vs, &exp.optimizer);
     let ckpts = Checkpoints::new(dir.checkpoints());
 
@@ -164,12 +186,13 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
             split_sizes: SplitSizes { train: n_train, valid: n_valid, test: n_test },
             model: exp.model.name().into(),
             parameters,
+            multiply_adds: built.summary.mult_adds,
             input: InputInfo { channels, size },
-            heads: heads.tasks.iter().map(|t| HeadInfo { name: t.name.clone(), outputs: t.outputs(), classes: t.target.classes() }).collect(),
+            heads: heads.tasks.iter().map(|t| HeadInfo { name: t.name.clone(), outputs: t.outputs(), classes: t.kind.classes().map(|c| c.to_vec()) }).collect(),
             started: chrono::Utc::now().to_rfc3339(),
             finished: None,
             train_seconds: 0.0,
-            warnings: data_warnings(&data, &heads),
+            warnings: heads.tasks.iter().filter_map(|t| t.flaw()).chain(data_warnings(&data, &heads)).collect(),
             status: "running".into(),
         };
     }
@@ -186,16 +209,22 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
     let valid_idx: Vec<i64> = data.split.indices(Part::Valid).into_iter().map(|i| i as i64).collect();
     let test_idx: Vec<i64> = data.split.indices(Part::Test).into_iter().map(|i| i as i64).collect();
     let batch = exp.train.batch_size;
-    let lr = exp.optimizer.lr;
 
     for epoch in state.epoch + 1..=exp.train.epochs {
+        if let Some(p) = exp.train.patience {
+            if state.best_epoch > 0 && epoch - 1 - state.best_epoch >= p {
+                log(&dir, opts.progress, &format!("early stop: no improvement of '{}' for {p} epochs (best: epoch {})", heads.tasks[monitor].name, state.best_epoch))?;
+                break;
+            }
+        }
+        let lr = learning_rate(&exp.train.schedule, exp.optimizer.lr, epoch, exp.train.epochs, &rows, monitor, &heads);
         // Per-epoch seeds: a resumed run draws the same batches and dropout masks as an unbroken one.
         tch::manual_seed(exp.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64) as i64);
         let mut order = train_idx.clone();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(exp.seed.wrapping_add(epoch as u64 * 7919)));
         let bar = EpochBar::new(opts.progress, epoch, exp.train.epochs, order.len().div_ceil(batch) as u64);
         let start = Instant::now();
-        let sums = match train_epoch(net.as_ref(), &data, &heads, &mut opt, &order, batch, lr, opts.device, &bar) {
+        let sums = match train_epoch(net.as_ref(), &data, &heads, &mut opt, &order, batch, lr, opts.device, &exp.augment, &bar) {
             Ok(sums) => sums,
             Err((step, value)) => {
                 manifest.status = format!("failed: loss {value} at epoch {epoch}, step {step}");
@@ -206,7 +235,7 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
         let (loss_sum, head_sums, seen) = (sums.loss, sums.heads, sums.images);
         bar.finish();
         let seconds = start.elapsed().as_secs_f64();
-        let valid = evaluate(net.as_ref(), &data, &heads, &valid_idx, batch, opts.device);
+        let valid = evaluate(net.as_ref(), &data, &heads, &valid_idx, batch, opts.device, eval_crops);
         let row = EpochRow {
             epoch,
             lr,
@@ -221,7 +250,7 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
         write_atomic(&dir.metrics(), metrics_csv(&rows, &heads).as_bytes())?;
         write_atomic(&dir.root().join("timing.csv"), timing_csv(&timings).as_bytes())?;
 
-        let score = selection_score(&valid, &heads);
+        let score = selection_score(&valid, &heads, monitor);
         let is_best = valid_idx.is_empty() || score > state.best_score;
         state.epoch = epoch;
         state.weights = format!("epoch-{epoch:03}.safetensors");
@@ -235,18 +264,21 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
 
     // Test once, with the weights of the best validation epoch.
     load_weights(&mut vs, &ckpts.best())?;
-    let test = evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device);
+    let test = evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device, eval_crops);
+    let summarize = |e: &Evaluation| -> BTreeMap<String, HeadMetrics> {
+        heads.tasks.iter().zip(&e.heads).map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal()))).collect()
+    };
+    let ten_crop = match (crop, exp.augment.ten_crop_test) {
+        (Some(side), true) => Some(summarize(&evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device, Crops::Ten(side)))),
+        _ => None,
+    };
     let test_metrics = TestMetrics {
         part: "test".into(),
         images: test_idx.len(),
         loss: test.loss,
         best_epoch: state.best_epoch,
-        heads: heads
-            .tasks
-            .iter()
-            .zip(&test.heads)
-            .map(|(t, o)| (t.name.clone(), o.summarize(t.target.classes().as_deref(), t.target.is_ordinal())))
-            .collect(),
+        heads: summarize(&test),
+        ten_crop,
     };
     write_atomic(&dir.test_metrics(), &serde_json::to_vec_pretty(&test_metrics).expect("serialises"))?;
     write_atomic(&dir.predictions(), predictions_csv(&data, &heads, &test).as_bytes())?;
@@ -286,11 +318,13 @@ pub fn train_epoch(
     batch: usize,
     lr: f64,
     device: Device,
+    augment: &AugmentConfig,
     bar: &EpochBar,
 ) -> Result<EpochSums, (usize, f64)> {
     let mut sums = EpochSums { loss: 0.0, heads: vec![0.0; heads.tasks.len()], images: 0 };
     for (step, chunk) in order.chunks(batch).enumerate() {
         let (x, ys) = data.batch(chunk, device);
+        let x = crate::augment::train_view(&x, augment);
         let out = net.forward_t(&x, true);
         let (loss, _) = heads.loss(&out, &ys);
         let value = loss.double_value(&[]);
@@ -305,32 +339,70 @@ pub fn train_epoch(
         sums.loss += value * n as f64;
         tch::no_grad(|| {
             for (i, sum) in sums.heads.iter_mut().enumerate() {
-                let o = heads.slice(&out, i);
-                *sum += if heads.tasks[i].target.classes().is_some() {
-                    o.argmax(1, false).eq_tensor(&ys[i]).sum(Kind::Int64).int64_value(&[]) as f64
-                } else {
-                    (o.squeeze_dim(1) - &ys[i]).abs().sum(Kind::Float).double_value(&[]) * AGE_SCALE
+                *sum += match (heads.decode(&out, i), heads.truth(&ys[i], i)) {
+                    (Decoded::Probs(p), Truth::Classes(t)) => {
+                        p.argmax(1, false).eq_tensor(&Tensor::from_slice(&t).to_device(p.device())).sum(Kind::Int64).int64_value(&[]) as f64
+                    }
+                    (Decoded::Values(v), Truth::Values(t)) => {
+                        (v - Tensor::from_slice(&t).to_kind(Kind::Float).to_device(device)).abs().sum(Kind::Float).double_value(&[])
+                    }
+                    _ => unreachable!("a head's outputs and labels agree in kind"),
                 };
             }
         });
-        let first_acc = heads.tasks[0].target.classes().map(|_| sums.heads[0] / sums.images as f64);
+        let first_acc = heads.tasks[0].kind.classes().map(|_| sums.heads[0] / sums.images as f64);
         bar.step(sums.loss / sums.images as f64, first_acc);
     }
     Ok(sums)
 }
 
-/// Higher is better: the first head's validation accuracy, or its negated MAE.
-fn selection_score(valid: &Evaluation, heads: &Heads) -> f64 {
-    match (&valid.heads[0], heads.tasks[0].target.classes()) {
-        (o, Some(_)) => o.headline(),
-        (o, None) => -o.headline(),
+/// Higher is better: the monitored head's validation accuracy, or its negated MAE.
+fn selection_score(valid: &Evaluation, heads: &Heads, monitor: usize) -> f64 {
+    let h = valid.heads[monitor].headline();
+    if heads.tasks[monitor].kind.classes().is_some() {
+        h
+    } else {
+        -h
+    }
+}
+
+/// The learning rate of `epoch` (1-based): a pure function of the schedule and the metrics of the
+/// epochs before it, so a resumed run recomputes the same rates.
+pub fn learning_rate(schedule: &Schedule, base: f64, epoch: usize, epochs: usize, rows: &[EpochRow], monitor: usize, heads: &Heads) -> f64 {
+    match *schedule {
+        Schedule::Constant => base,
+        Schedule::Step { every, gamma } => base * gamma.powi(((epoch - 1) / every) as i32),
+        Schedule::Cosine { min_lr } => {
+            let t = (epoch - 1) as f64 / (epochs.max(2) - 1) as f64;
+            min_lr + (base - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+        }
+        Schedule::Plateau { factor, patience, min_lr } => {
+            let higher_better = heads.tasks[monitor].kind.classes().is_some();
+            let mut lr = base;
+            let mut best = f64::NEG_INFINITY;
+            let mut since = 0;
+            for r in rows.iter().take(epoch - 1) {
+                let score = if higher_better { r.valid[monitor] } else { -r.valid[monitor] };
+                if score > best {
+                    best = score;
+                    since = 0;
+                } else {
+                    since += 1;
+                    if since >= patience {
+                        lr = (lr * factor).max(min_lr);
+                        since = 0;
+                    }
+                }
+            }
+            lr
+        }
     }
 }
 
 fn epoch_line(row: &EpochRow, heads: &Heads, seconds: f64, seen: usize) -> String {
     let mut s = format!("epoch {:>3}  loss {:.4} / valid {:.4}", row.epoch, row.train_loss, row.valid_loss);
     for (i, t) in heads.tasks.iter().enumerate() {
-        let what = if t.target.classes().is_some() { "acc" } else { "mae" };
+        let what = if t.kind.classes().is_some() { "acc" } else { "mae" };
         s.push_str(&format!("  {} {what} {:.4} / valid {:.4}", t.name, row.train[i], row.valid[i]));
     }
     s.push_str(&format!("  {:.1}s ({:.0} img/s)", seconds, seen as f64 / seconds));
@@ -354,7 +426,7 @@ fn test_line(m: &TestMetrics) -> String {
 }
 
 fn metric_suffix(heads: &Heads, i: usize) -> &'static str {
-    if heads.tasks[i].target.classes().is_some() {
+    if heads.tasks[i].kind.classes().is_some() {
         "acc"
     } else {
         "mae"
@@ -434,7 +506,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunnerErr
     serde_json::from_slice(&bytes).map_err(|e| RunnerError::RunFolder { path: path.to_path_buf(), message: e.to_string() })
 }
 
-fn predictions_csv(data: &Data, heads: &Heads, eval: &Evaluation) -> String {
+pub(crate) fn predictions_csv(data: &Data, heads: &Heads, eval: &Evaluation) -> String {
     let mut out = String::from("file,age,gender,race");
     for (t, o) in heads.tasks.iter().zip(&eval.heads) {
         out.push_str(&format!(",{0}_true,{0}_pred", t.name));
@@ -476,7 +548,7 @@ fn data_warnings(data: &Data, heads: &Heads) -> Vec<String> {
     }
     let train: Vec<usize> = data.split.indices(Part::Train);
     for (i, t) in heads.tasks.iter().enumerate() {
-        let Some(classes) = t.target.classes() else { continue };
+        let Some(classes) = t.kind.classes() else { continue };
         let labels = Vec::<i64>::try_from(&data.labels[i]).unwrap_or_default();
         let mut counts = vec![0usize; classes.len()];
         for &j in &train {
@@ -497,7 +569,7 @@ fn prediction_warnings(heads: &Heads, eval: &Evaluation) -> Vec<String> {
     for (t, o) in heads.tasks.iter().zip(&eval.heads) {
         let pred = o.predicted_classes();
         if pred.len() > 1 && pred.iter().all(|p| *p == pred[0]) {
-            let class = t.target.classes().and_then(|c| c.get(pred[0]).cloned()).unwrap_or_default();
+            let class = t.kind.classes().and_then(|c| c.get(pred[0]).cloned()).unwrap_or_default();
             w.push(format!("constant predictions: head '{}' predicts '{}' for every test face", t.name, class));
         }
     }

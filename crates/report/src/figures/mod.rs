@@ -1,5 +1,6 @@
 //! PNG figures drawn with plotters into a memory buffer, then written atomically.
 
+pub(crate) mod annotate;
 pub(crate) mod calibration;
 pub(crate) mod confusion;
 pub(crate) mod curves;

@@ -1,0 +1,191 @@
+//! A trained model ready to predict: rebuilt from a run folder's `config.toml` (or a released
+//! model's folder), with the best weights loaded, applied to face crops.
+
+use std::path::{Path, PathBuf};
+
+use dataset::images::Preprocess;
+use tch::{nn, Device, Kind, Tensor};
+
+use crate::checkpoint::load_weights;
+use crate::config::{Experiment, HeadKind};
+use crate::evaluate::Crops;
+use crate::heads::{Decoded, Heads};
+use crate::RunnerError;
+
+/// A loaded model.
+pub struct Predictor {
+    /// The experiment it was trained by.
+    pub experiment: Experiment,
+    /// Its heads.
+    pub heads: Heads,
+    /// Where it was loaded from.
+    pub source: PathBuf,
+    net: models::Net,
+    _vs: nn::VarStore,
+    preprocess: Preprocess,
+    crops: Crops,
+}
+
+/// One head's prediction for one face.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeadPrediction {
+    /// A class with its probability, and all class probabilities.
+    Class {
+        /// Class name.
+        label: String,
+        /// Its probability.
+        probability: f64,
+        /// Every class's probability.
+        probabilities: Vec<f64>,
+    },
+    /// An age in years.
+    Value(f64),
+}
+
+impl std::fmt::Display for HeadPrediction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeadPrediction::Class { label, probability, .. } => write!(f, "{label} ({probability:.2})"),
+            HeadPrediction::Value(v) => write!(f, "{v:.1} years"),
+        }
+    }
+}
+
+/// The weights file of a model folder: a run folder's best checkpoint or a release's weights.
+pub fn weights_file(dir: &Path) -> Option<PathBuf> {
+    [dir.join("checkpoints/best.safetensors"), dir.join("weights.safetensors")].into_iter().find(|p| p.is_file())
+}
+
+impl Predictor {
+    /// Loads a run folder or a released model folder (`config.toml` + `weights.safetensors`).
+    pub fn load(dir: &Path) -> Result<Predictor, RunnerError> {
+        let config = dir.join("config.toml");
+        let text = std::fs::read_to_string(&config).map_err(|e| RunnerError::io(&config, e))?;
+        let experiment = Experiment::from_toml(&text, &config)?;
+        let weights = weights_file(dir).ok_or_else(|| RunnerError::RunFolder {
+            path: dir.to_path_buf(),
+            message: "no weights: expected checkpoints/best.safetensors (a run folder) or weights.safetensors (a released model)".into(),
+        })?;
+        let tasks = experiment.tasks().map_err(|message| RunnerError::Config { path: config.clone(), message })?;
+        let heads = Heads::new(tasks);
+        let preprocess = experiment.data.preprocess();
+        let crop = experiment.augment.crop.map(|c| c as i64);
+        let size = crop.unwrap_or(preprocess.size as i64);
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let input = models::InputShape { channels: preprocess.color.channels() as i64, size };
+        let net = models::build(&experiment.model, &vs.root(), input, &heads.specs())?;
+        load_weights(&mut vs, &weights)?;
+        Ok(Predictor {
+            experiment,
+            heads,
+            source: dir.to_path_buf(),
+            net,
+            _vs: vs,
+            preprocess,
+            crops: crop.map(Crops::Centre).unwrap_or(Crops::Full),
+        })
+    }
+
+    /// Predicts every head for already-cropped faces.
+    pub fn predict(&self, faces: &[image::DynamicImage]) -> Vec<Vec<HeadPrediction>> {
+        if faces.is_empty() {
+            return Vec::new();
+        }
+        let pixels: Vec<u8> = faces.iter().flat_map(|f| self.preprocess.apply(f)).collect();
+        let c = self.preprocess.color.channels() as i64;
+        let s = self.preprocess.size as i64;
+        let x = Tensor::from_slice(&pixels).view([faces.len() as i64, c, s, s]).to_kind(Kind::Float) / 255.0;
+        let x = crate::augment::test_views(&x, self.crops).remove(0);
+        let out = tch::no_grad(|| self.net.forward_t(&x, false));
+        let per_head: Vec<Vec<HeadPrediction>> = (0..self.heads.tasks.len()).map(|i| self.decode(&out, i)).collect();
+        (0..faces.len()).map(|n| per_head.iter().map(|h| h[n].clone()).collect()).collect()
+    }
+
+    fn decode(&self, out: &Tensor, i: usize) -> Vec<HeadPrediction> {
+        match self.heads.decode(out, i) {
+            Decoded::Probs(p) => {
+                let k = p.size()[1] as usize;
+                let v = Vec::<f32>::try_from(&p.contiguous().view(-1)).unwrap_or_default();
+                let names = self.heads.tasks[i].kind.classes().map(|c| c.to_vec()).unwrap_or_default();
+                v.chunks(k)
+                    .map(|row| {
+                        let (best, prob) = row.iter().enumerate().fold((0, f32::MIN), |a, (j, &x)| if x > a.1 { (j, x) } else { a });
+                        HeadPrediction::Class {
+                            label: names.get(best).cloned().unwrap_or_else(|| best.to_string()),
+                            probability: prob as f64,
+                            probabilities: row.iter().map(|&x| x as f64).collect(),
+                        }
+                    })
+                    .collect()
+            }
+            Decoded::Values(v) => Vec::<f32>::try_from(&v.contiguous()).unwrap_or_default().into_iter().map(|x| HeadPrediction::Value(x as f64)).collect(),
+        }
+    }
+
+    /// Names of the heads, in order.
+    pub fn head_names(&self) -> Vec<String> {
+        self.heads.tasks.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// Whether head `i` predicts a gender.
+    pub fn is_gender(&self, i: usize) -> bool {
+        self.heads.tasks[i].target == dataset::Target::Gender
+    }
+
+    /// Whether head `i` predicts an age (group or years).
+    pub fn is_age(&self, i: usize) -> bool {
+        matches!(self.heads.tasks[i].target, dataset::Target::Age | dataset::Target::AgeGroup(_))
+            || matches!(self.heads.tasks[i].kind, HeadKind::Years { .. })
+    }
+}
+
+/// What `agelab evaluate` writes next to its metrics.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EvaluationInfo {
+    /// The model folder evaluated.
+    pub model: String,
+    /// The face folder it was evaluated on.
+    pub data_root: String,
+    /// Fingerprint of the face files.
+    pub data_fingerprint: String,
+    /// Faces evaluated.
+    pub images: usize,
+    /// What the load kept and skipped.
+    pub summary: dataset::LoadSummary,
+}
+
+impl Predictor {
+    /// Evaluates on every face of a UTKFace-format folder (for instance a held-out set) and writes
+    /// `test-metrics.json`, `predictions.csv` and `evaluation.json` into `out`.
+    pub fn evaluate_folder(&self, data_root: &Path, out: &Path) -> Result<crate::TestMetrics, RunnerError> {
+        use crate::rundir::write_atomic;
+        let mut exp = self.experiment.clone();
+        exp.data.source = crate::config::Source::Utkface;
+        exp.data.root = Some(data_root.to_path_buf());
+        exp.data.limit = None;
+        exp.split = dataset::SplitSpec::Fraction { train: 1.0, valid: 0.0 };
+        let data = crate::data::Data::load(&exp, &self.heads.tasks, Path::new("."))?;
+        let all: Vec<i64> = (0..data.faces.len() as i64).collect();
+        let eval = crate::evaluate::evaluate(self.net.as_ref(), &data, &self.heads, &all, 256, Device::Cpu, self.crops);
+        let metrics = crate::TestMetrics {
+            part: format!("all of {}", data_root.display()),
+            images: all.len(),
+            loss: eval.loss,
+            best_epoch: 0,
+            heads: self.heads.tasks.iter().zip(&eval.heads).map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal()))).collect(),
+            ten_crop: None,
+        };
+        std::fs::create_dir_all(out).map_err(|e| RunnerError::io(out, e))?;
+        write_atomic(&out.join("test-metrics.json"), &serde_json::to_vec_pretty(&metrics).expect("serialises"))?;
+        write_atomic(&out.join("predictions.csv"), crate::train::predictions_csv(&data, &self.heads, &eval).as_bytes())?;
+        let info = EvaluationInfo {
+            model: self.source.display().to_string(),
+            data_root: data.root.display().to_string(),
+            data_fingerprint: data.fingerprint.clone(),
+            images: all.len(),
+            summary: data.summary.clone(),
+        };
+        write_atomic(&out.join("evaluation.json"), &serde_json::to_vec_pretty(&info).expect("serialises"))?;
+        Ok(metrics)
+    }
+}

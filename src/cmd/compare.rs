@@ -1,0 +1,50 @@
+//! `agelab compare`: runs side by side.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+/// Arguments of `agelab compare`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Run folders, or experiment names (their latest finished run under --reports).
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// Where run folders are looked up by experiment name.
+    #[arg(long, default_value = "reports")]
+    reports: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value = "reports/comparison")]
+    out: PathBuf,
+}
+
+/// The latest run folder of an experiment that has test metrics.
+pub fn latest_run(reports: &Path, experiment: &str) -> Option<PathBuf> {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(reports.join(experiment))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("test-metrics.json").is_file())
+        .collect();
+    runs.sort();
+    runs.pop()
+}
+
+/// Runs it.
+pub fn run(a: Args) -> Result<ExitCode> {
+    let dirs: Vec<PathBuf> = a
+        .runs
+        .iter()
+        .map(|r| {
+            if r.join("manifest.json").is_file() {
+                Ok(r.clone())
+            } else {
+                latest_run(&a.reports, &r.to_string_lossy())
+                    .with_context(|| format!("{}: not a run folder, and no finished run of an experiment of that name in {}", r.display(), a.reports.display()))
+            }
+        })
+        .collect::<Result<_>>()?;
+    let index = report::compare(&dirs, &a.out).context("writing the comparison")?;
+    println!("comparison: {}", index.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,68 @@
+//! The subcommands, one file each, and what they share.
+
+pub mod compare;
+pub mod evaluate;
+pub mod models;
+pub mod predict;
+pub mod run;
+pub mod sweep;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+/// Options every training command shares.
+#[derive(clap::Args, Clone)]
+pub struct TrainOpts {
+    /// Where run folders go.
+    #[arg(long, default_value = "reports")]
+    pub reports: PathBuf,
+    /// No progress bars or per-epoch lines.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl TrainOpts {
+    /// The runner's options.
+    pub fn runner(&self) -> Result<runner::RunOptions> {
+        Ok(runner::RunOptions {
+            reports: self.reports.clone(),
+            project_dir: std::env::current_dir().context("current directory")?,
+            progress: !self.quiet,
+            device: tch::Device::Cpu,
+        })
+    }
+}
+
+/// `agelab report <run-dir>`.
+pub fn report(run_dir: &Path) -> Result<ExitCode> {
+    let index = report::render_run(run_dir).with_context(|| format!("rendering the report of {}", run_dir.display()))?;
+    println!("report: {}", index.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where released models live: `models/` in the source tree.
+pub fn released_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+/// A model argument: a run folder, a released model's folder, or a released model's name.
+pub fn model_dir(arg: &Path) -> Result<PathBuf> {
+    if arg.is_dir() {
+        return Ok(arg.to_path_buf());
+    }
+    let named = released_dir().join(arg);
+    if named.join("config.toml").is_file() {
+        return Ok(named);
+    }
+    let names: Vec<String> = std::fs::read_dir(released_dir())
+        .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().join("config.toml").is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    anyhow::bail!(
+        "{}: not a run folder, and no released model has that name (released: {})",
+        arg.display(),
+        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+    )
+}

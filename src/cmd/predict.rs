@@ -1,0 +1,175 @@
+//! `agelab predict`: age and gender for face crops, or for every face a Haar cascade finds in
+//! photos (`--detect`, the report's Model 5 pipeline), with a CSV row per face and annotated PNGs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use runner::predict::{HeadPrediction, Predictor};
+
+/// Arguments of `agelab predict`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// One or more models (run folders, released model folders or names), then the image or
+    /// folder of images. Age and gender may come from two models or one multi-task model.
+    #[arg(required = true, num_args = 2.., value_name = "MODEL... INPUT")]
+    paths: Vec<PathBuf>,
+    /// Find faces with the Haar cascade first (for whole photos); without it, each image is a face crop.
+    #[arg(long)]
+    detect: bool,
+    /// Margin added around each detected face before cropping, as a fraction of its size.
+    #[arg(long, default_value_t = 0.2)]
+    margin: f64,
+    /// Cascade's scale factor.
+    #[arg(long, default_value_t = 1.1)]
+    scale_factor: f64,
+    /// Cascade's minimum neighbours.
+    #[arg(long, default_value_t = 5)]
+    min_neighbors: usize,
+    /// Photos larger than this (longest side, pixels) are downscaled for detection only.
+    #[arg(long, default_value_t = 1600)]
+    max_side: u32,
+    /// Output folder for predictions.csv and annotated PNGs.
+    #[arg(long, default_value = "predictions")]
+    out: PathBuf,
+}
+
+const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "bmp", "webp", "gif"];
+
+fn inputs(path: &Path) -> Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if !path.is_dir() {
+        bail!("{}: no such file or folder", path.display());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("listing {}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_lowercase().as_str())))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Runs it.
+pub fn run(a: Args) -> Result<ExitCode> {
+    let (input, models) = a.paths.split_last().expect("clap requires two paths");
+    let predictors: Vec<Predictor> = models
+        .iter()
+        .map(|m| {
+            let dir = super::model_dir(m)?;
+            Predictor::load(&dir).with_context(|| format!("loading model {}", dir.display()))
+        })
+        .collect::<Result<_>>()?;
+    let files = inputs(input)?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let cascade = if a.detect { Some(detect::Cascade::frontal_face_default().context("loading the bundled Haar cascade")?) } else { None };
+    let params = detect::DetectParams { scale_factor: a.scale_factor, min_neighbors: a.min_neighbors, max_side: Some(a.max_side), ..Default::default() };
+
+    let mut header = vec!["file".to_string(), "face".into(), "x".into(), "y".into(), "width".into(), "height".into()];
+    for p in &predictors {
+        for h in p.head_names() {
+            header.push(h.clone());
+            header.push(format!("{h}_probability"));
+        }
+    }
+    header.push("note".into());
+    let mut rows = vec![header.join(",")];
+    let mut exit = ExitCode::SUCCESS;
+    for file in &files {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let img = match image::open(file) {
+            Ok(img) => img,
+            Err(e) => {
+                eprintln!("{}: not an image ({e})", file.display());
+                rows.push(format!("{},,,,,,{}not an image: {}", csv_field(&name), ",".repeat(2 * head_count(&predictors)), csv_field(&e.to_string())));
+                exit = ExitCode::from(2);
+                continue;
+            }
+        };
+        let boxes: Vec<(u32, u32, u32, u32)> = match &cascade {
+            None => vec![(0, 0, img.width(), img.height())],
+            Some(c) => c.detect(&img, &params).iter().map(|d| (d.x, d.y, d.width, d.height)).collect(),
+        };
+        if boxes.is_empty() {
+            println!("{name}: no face found");
+            rows.push(format!("{},,,,,,{}no face found", csv_field(&name), ",".repeat(2 * head_count(&predictors))));
+            continue;
+        }
+        let crops: Vec<image::DynamicImage> = boxes.iter().map(|b| crop_with_margin(&img, *b, if a.detect { a.margin } else { 0.0 })).collect();
+        let per_model: Vec<Vec<Vec<HeadPrediction>>> = predictors.iter().map(|p| p.predict(&crops)).collect();
+        let mut marks = Vec::new();
+        for (i, b) in boxes.iter().enumerate() {
+            let mut fields = vec![csv_field(&name), (i + 1).to_string(), b.0.to_string(), b.1.to_string(), b.2.to_string(), b.3.to_string()];
+            let mut label_parts = Vec::new();
+            for (p, preds) in predictors.iter().zip(&per_model) {
+                for (h, pred) in preds[i].iter().enumerate() {
+                    match pred {
+                        HeadPrediction::Class { label, probability, .. } => {
+                            fields.push(csv_field(label));
+                            fields.push(format!("{probability:.4}"));
+                        }
+                        HeadPrediction::Value(v) => {
+                            fields.push(format!("{v:.1}"));
+                            fields.push(String::new());
+                        }
+                    }
+                    if p.is_gender(h) || p.is_age(h) {
+                        label_parts.push(short_label(pred, p.is_gender(h)));
+                    }
+                }
+            }
+            fields.push(String::new());
+            println!("{name} face {}: {}", i + 1, label_parts.join(", "));
+            rows.push(fields.join(","));
+            marks.push(report::Mark { x: b.0, y: b.1, width: b.2, height: b.3, label: label_parts.join(", ") });
+        }
+        if a.detect {
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let out = a.out.join(format!("{stem}-annotated.png"));
+            report::annotate(&img.to_rgb8(), &marks, &out).with_context(|| format!("writing {}", out.display()))?;
+            println!("annotated: {}", out.display());
+        }
+    }
+    let csv = a.out.join("predictions.csv");
+    std::fs::write(&csv, rows.join("\n") + "\n").with_context(|| format!("writing {}", csv.display()))?;
+    println!("predictions: {}", csv.display());
+    Ok(exit)
+}
+
+fn head_count(ps: &[Predictor]) -> usize {
+    ps.iter().map(|p| p.head_names().len()).sum()
+}
+
+/// "Female (0.91)" for gender, "25-32 (0.87)" or "31 years" for age.
+fn short_label(pred: &HeadPrediction, gender: bool) -> String {
+    match pred {
+        HeadPrediction::Class { label, probability, .. } if gender => {
+            let mut c = label.chars();
+            let cap: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
+            format!("{cap} ({probability:.2})")
+        }
+        HeadPrediction::Class { label, probability, .. } => format!("{label} ({probability:.2})"),
+        HeadPrediction::Value(v) => format!("{v:.0} years"),
+    }
+}
+
+/// The face box grown by `margin` of its size on each side, clipped to the photo.
+fn crop_with_margin(img: &image::DynamicImage, (x, y, w, h): (u32, u32, u32, u32), margin: f64) -> image::DynamicImage {
+    let mx = (w as f64 * margin) as i64;
+    let my = (h as f64 * margin) as i64;
+    let x0 = (x as i64 - mx).max(0) as u32;
+    let y0 = (y as i64 - my).max(0) as u32;
+    let x1 = ((x + w) as i64 + mx).min(img.width() as i64) as u32;
+    let y1 = ((y + h) as i64 + my).min(img.height() as i64) as u32;
+    img.crop_imm(x0, y0, x1 - x0, y1 - y0)
+}

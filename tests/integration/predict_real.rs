@@ -1,0 +1,55 @@
+//! `evaluate` and `predict` on a few real faces, with a model trained briefly on others.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::common::{experiment, options, utkface};
+
+fn link_faces(src: &Path, dst: &Path, names: &[String]) {
+    std::fs::create_dir_all(dst).unwrap();
+    for n in names {
+        std::os::unix::fs::symlink(src.join(n), dst.join(n)).unwrap();
+    }
+}
+
+#[test]
+fn evaluate_and_predict_on_real_faces() {
+    let _serial = super::common::serial();
+    let Some(root) = utkface() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let (train, held) = (names[..300].to_vec(), names[1000..1020].to_vec());
+    let train_dir = dir.path().join("train");
+    let held_dir = dir.path().join("held");
+    link_faces(&root, &train_dir, &train);
+    link_faces(&root, &held_dir, &held);
+    let text = super::common::tiny_synthetic(1)
+        .replace("source = \"synthetic\"\ncount = 240", &format!("source = \"utkface\"\nroot = \"{}\"", train_dir.display()))
+        .replace("train = 160", "train = 250")
+        .replace("valid = 40", "valid = 25");
+    let run = runner::run(&experiment(&text), &options(&dir.path().join("reports"))).unwrap().dir;
+
+    // evaluate: all 20 held-out faces, metrics and predictions written
+    let out = dir.path().join("eval");
+    let p = runner::predict::Predictor::load(run.root()).unwrap();
+    let m = p.evaluate_folder(&held_dir, &out).unwrap();
+    assert_eq!(m.images, 20);
+    assert_eq!(std::fs::read_to_string(out.join("predictions.csv")).unwrap().lines().count(), 21);
+    assert!(out.join("evaluation.json").is_file());
+
+    // predict (CLI) on three crops: one CSV row each, labels from the model's classes
+    let three = dir.path().join("three");
+    link_faces(&root, &three, &held[..3]);
+    let pred_out = dir.path().join("pred");
+    let o = Command::new(env!("CARGO_BIN_EXE_agelab"))
+        .args(["predict", run.root().to_str().unwrap(), three.to_str().unwrap(), "--out", pred_out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(pred_out.join("predictions.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("file,face,x,y,width,height,age,age_probability,gender,gender_probability"), "{}", lines[0]);
+    assert!(lines[1].contains(",male,") || lines[1].contains(",female,"), "{}", lines[1]);
+}

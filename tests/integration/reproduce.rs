@@ -1,0 +1,119 @@
+//! Reproducibility: identical reruns, kill-and-resume, `verify`, and `sweep`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::common::{experiment, options, tiny_synthetic};
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn two_runs_with_one_seed_write_identical_metrics() {
+    let _serial = super::common::serial();
+    let reports = tempfile::tempdir().unwrap();
+    let exp = experiment(&tiny_synthetic(2));
+    let a = runner::run(&exp, &options(reports.path())).unwrap().dir;
+    let b = runner::run(&exp, &options(reports.path())).unwrap().dir;
+    assert_ne!(a.root(), b.root());
+    assert_eq!(read(&a.metrics()), read(&b.metrics()));
+    assert_eq!(read(&a.test_metrics()), read(&b.test_metrics()));
+    assert_eq!(read(&a.predictions()), read(&b.predictions()));
+}
+
+#[test]
+fn verify_passes_on_an_untouched_run_and_fails_on_an_edited_one() {
+    let _serial = super::common::serial();
+    let reports = tempfile::tempdir().unwrap();
+    let run = runner::run(&experiment(&tiny_synthetic(1)), &options(reports.path())).unwrap().dir;
+    let scratch = reports.path().join("verify");
+    let v = runner::verify::verify(run.root(), &scratch, &options(reports.path()), 0.0).unwrap();
+    assert!(v.reproduced, "{:?}", v.lines);
+    // an edited number must be caught
+    let metrics = read(&run.metrics());
+    let mut lines: Vec<String> = metrics.lines().map(str::to_string).collect();
+    let mut fields: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    fields[2] = "0.123456".into();
+    lines[1] = fields.join(",");
+    std::fs::write(run.metrics(), lines.join("\n") + "\n").unwrap();
+    let v = runner::verify::verify(run.root(), &scratch, &options(reports.path()), 0.0).unwrap();
+    assert!(!v.reproduced);
+    assert!(v.lines.iter().any(|l| l.contains("metrics.csv") && l.contains("DIFFERENT")), "{:?}", v.lines);
+}
+
+fn run_dirs(base: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for exp in std::fs::read_dir(base).into_iter().flatten().flatten() {
+        for run in std::fs::read_dir(exp.path()).into_iter().flatten().flatten() {
+            if run.path().join("config.toml").is_file() {
+                out.push(run.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_run_killed_mid_training_resumes_to_the_same_results() {
+    let _serial = super::common::serial();
+    let dir = tempfile::tempdir().unwrap();
+    // bigger than the tiny run, so that the kill lands during training
+    let text = tiny_synthetic(6).replace("count = 240", "count = 900").replace("train = 160", "train = 700").replace("valid = 40", "valid = 100");
+    let exp_path = dir.path().join("resume.toml");
+    std::fs::write(&exp_path, &text).unwrap();
+    let killed_reports = dir.path().join("killed");
+    let bin = env!("CARGO_BIN_EXE_agelab");
+    let mut child = Command::new(bin)
+        .args(["run", exp_path.to_str().unwrap(), "--quiet", "--no-report", "--reports", killed_reports.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let run = loop {
+        let runs = run_dirs(&killed_reports);
+        if let Some(r) = runs.first() {
+            if read_rows(&r.join("metrics.csv")) >= 2 {
+                break r.clone();
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "the run did not reach epoch 2");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    assert!(!run.join("test-metrics.json").exists(), "killed before the end");
+    let status = Command::new(bin).args(["run", "--resume", run.to_str().unwrap(), "--quiet", "--no-report"]).status().unwrap();
+    assert!(status.success());
+    let whole = runner::run(&experiment(&text), &options(&dir.path().join("whole"))).unwrap().dir;
+    assert_eq!(read(&run.join("metrics.csv")), read(&whole.metrics()));
+    assert_eq!(read(&run.join("test-metrics.json")), read(&whole.test_metrics()));
+    // no temp file or stale checkpoint left behind
+    let leftovers: Vec<String> = std::fs::read_dir(run.join("checkpoints")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.contains(".tmp")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn read_rows(p: &Path) -> usize {
+    std::fs::read_to_string(p).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0)
+}
+
+#[test]
+fn sweep_runs_a_2x2_grid_and_compares_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp_path = dir.path().join("tiny.toml");
+    std::fs::write(&exp_path, tiny_synthetic(1)).unwrap();
+    let reports = dir.path().join("reports");
+    let out = Command::new(env!("CARGO_BIN_EXE_agelab"))
+        .args(["sweep", exp_path.to_str().unwrap(), "--set", "optimizer.lr=1e-3,3e-4", "--set", "train.batch_size=16,32", "--quiet", "--reports", reports.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<String> = std::fs::read_dir(&reports).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    for want in ["tiny-lr=1e-3-batch_size=16", "tiny-lr=3e-4-batch_size=32"] {
+        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+    }
+    let csv = read(&reports.join("tiny-sweep/comparison.csv"));
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+}
