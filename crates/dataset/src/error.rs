@@ -56,6 +56,44 @@ pub enum DatasetError {
     /// A split specification is inconsistent.
     #[error("invalid split: {0}")]
     InvalidSplit(String),
+    /// A file the data needs is not there (an Adience fold file, say).
+    #[error("{what} {path} does not exist")]
+    MissingFile {
+        /// The file that was looked for.
+        path: PathBuf,
+        /// What the file is, in words ("Adience fold file").
+        what: String,
+    },
+    /// A tab-separated file lacks a column its format has.
+    #[error("{path}:{line}: no column '{column}' in the header; expected the tab-separated columns {expected}")]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The header's line number (1-based).
+        line: usize,
+        /// The column that is missing.
+        column: String,
+        /// All expected columns, as text.
+        expected: String,
+    },
+    /// A row of a tab-separated file cannot be read.
+    #[error("{path}:{line}: {reason}")]
+    BadRow {
+        /// The file.
+        path: PathBuf,
+        /// The row's line number (1-based).
+        line: usize,
+        /// What is wrong and what was expected.
+        reason: String,
+    },
+    /// Adience fold files hold no readable row.
+    #[error("the Adience fold files in {path} hold no readable row ({bad} bad row(s))")]
+    NoAdienceRows {
+        /// The Adience folder.
+        path: PathBuf,
+        /// Rows that could not be read.
+        bad: usize,
+    },
     /// An age-group scheme is malformed.
     #[error("invalid age scheme '{name}': {reason}")]
     InvalidScheme {

@@ -93,11 +93,7 @@ impl AgeScheme {
     }
 
     fn from_parts(name: &str, uppers: &[u16], labels: &[&str]) -> Self {
-        AgeScheme {
-            name: name.into(),
-            uppers: uppers.to_vec(),
-            labels: labels.iter().map(|s| s.to_string()).collect(),
-        }
+        AgeScheme { name: name.into(), uppers: uppers.to_vec(), labels: labels.iter().map(|s| s.to_string()).collect() }
     }
 
     /// Names of the built-in schemes.
@@ -210,7 +206,24 @@ mod tests {
     fn adience8_inside_and_between_ranges() {
         let s = AgeScheme::adience8();
         s.validate().unwrap();
-        for (age, want) in [(0, 0), (2, 0), (3, 1), (6, 1), (7, 2), (13, 2), (14, 3), (22, 3), (23, 4), (34, 4), (35, 5), (45, 5), (46, 6), (56, 6), (57, 7), (116, 7)] {
+        for (age, want) in [
+            (0, 0),
+            (2, 0),
+            (3, 1),
+            (6, 1),
+            (7, 2),
+            (13, 2),
+            (14, 3),
+            (22, 3),
+            (23, 4),
+            (34, 4),
+            (35, 5),
+            (45, 5),
+            (46, 6),
+            (56, 6),
+            (57, 7),
+            (116, 7),
+        ] {
             assert_eq!(s.group(age), want, "age {age}");
         }
     }
@@ -221,5 +234,22 @@ mod tests {
         assert!(s.validate().unwrap_err().to_string().contains("increase"));
         let s = AgeScheme { name: "x".into(), uppers: vec![10], labels: vec!["a".into()] };
         assert!(s.validate().unwrap_err().to_string().contains("need 2 labels"));
+    }
+
+    #[test]
+    fn inline_schemes_read_and_check() {
+        let s: AgeScheme = serde_json::from_str(
+            r#"{"name": "decades", "uppers": [9, 19, 29], "labels": ["0s", "10s", "20s", "30+"]}"#,
+        )
+        .unwrap();
+        s.validate().unwrap();
+        assert_eq!([0, 9, 10, 29, 30, 116].map(|a| s.group(a)), [0, 0, 1, 2, 3, 3]);
+        assert!(
+            serde_json::from_str::<AgeScheme>(r#"{"name": "x", "uppers": [], "labels": ["all"], "extra": 1}"#).is_err()
+        );
+        for name in AgeScheme::BUILTIN {
+            AgeScheme::builtin(name).unwrap().validate().unwrap();
+        }
+        assert!(AgeScheme::builtin("nope").is_none());
     }
 }

@@ -3,16 +3,21 @@
 //! It has no libtorch dependency: it hands out plain `u8` buffers that `runner` wraps in tensors.
 #![warn(missing_docs)]
 
+pub mod adience;
+pub mod augment;
 mod error;
 pub mod fingerprint;
 pub mod images;
+pub mod inspect;
 pub mod labels;
 pub mod split;
 pub mod synthetic;
 pub mod utkface;
 
+pub use adience::{AdienceFace, AdienceFolds, AdienceSummary};
 pub use error::DatasetError;
-pub use images::{ImageSet, Preprocess, ColorMode, ResizeFilter};
+pub use images::{ColorMode, ImageSet, Normalize, Preprocess, ResizeFilter};
+pub use inspect::{inspect_adience, inspect_utkface, AdienceInspect, UtkInspect};
 pub use labels::{AgeScheme, Gender, Race, Target};
-pub use split::{Part, Split, SplitSpec};
+pub use split::{Part, Split, SplitInputs, SplitNeeds, SplitSpec};
 pub use utkface::{Face, LoadSummary, Skipped, UtkFolder};

@@ -132,7 +132,8 @@ pub fn generate(dir: &Path, n: usize, seed: u64) -> Result<usize, DatasetError> 
         let race = Race::ALL[rng.random_range(0..5)];
         let img = draw_face(age, gender, race, &mut rng);
         // datetime field: a fixed date plus the index, so names are unique and sort by index
-        let name = format!("{age}_{}_{}_{}.jpg.chip.jpg", gender.index(), race.index(), 20170101000000000u64 + i as u64);
+        let name =
+            format!("{age}_{}_{}_{}.jpg.chip.jpg", gender.index(), race.index(), 20170101000000000u64 + i as u64);
         let path = dir.join(&name);
         let tmp = dir.join(format!(".{name}.tmp"));
         let save = img

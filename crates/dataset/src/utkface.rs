@@ -56,10 +56,9 @@ impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NameError::NotJpeg => write!(f, "not a .jpg file"),
-            NameError::FieldCount(n) => write!(
-                f,
-                "malformed name: {n} field(s), expected 4 ([age]_[gender]_[race]_[datetime])"
-            ),
+            NameError::FieldCount(n) => {
+                write!(f, "malformed name: {n} field(s), expected 4 ([age]_[gender]_[race]_[datetime])")
+            }
             NameError::NotNumber { field, value } => {
                 write!(f, "malformed name: {field} '{value}' is not a number")
             }
@@ -81,12 +80,10 @@ fn number(field: &'static str, s: &str) -> Result<u32, NameError> {
 /// use dataset::{Gender, Race};
 /// assert_eq!(parse_name("25_1_2_20170116174525125.jpg.chip.jpg"), Ok((25, Gender::Female, Race::Asian)));
 /// assert!(parse_name("39_1_20170116174525125.jpg.chip.jpg").is_err()); // a real defect: no race
+/// assert!(parse_name("55_0_0_20170116232725357jpg.chip.jpg").is_ok()); // junk after the date: kept
 /// ```
 pub fn parse_name(name: &str) -> Result<(u16, Gender, Race), NameError> {
-    let stem = name
-        .strip_suffix(".jpg.chip.jpg")
-        .or_else(|| name.strip_suffix(".jpg"))
-        .ok_or(NameError::NotJpeg)?;
+    let stem = name.strip_suffix(".jpg.chip.jpg").or_else(|| name.strip_suffix(".jpg")).ok_or(NameError::NotJpeg)?;
     let fields: Vec<&str> = stem.split('_').collect();
     if fields.len() != 4 {
         return Err(NameError::FieldCount(fields.len()));
@@ -105,10 +102,26 @@ pub fn parse_name(name: &str) -> Result<(u16, Gender, Race), NameError> {
         value: fields[2].parse().unwrap_or(u32::MAX),
         expected: "0..=4",
     })?;
-    if fields[3].is_empty() || !fields[3].bytes().all(|b| b.is_ascii_digit()) {
+    // The date is not a label: two real names have junk after its digits (a space before
+    // `.jpg`, a missing dot), and their labels are sound, so only a leading digit is required.
+    if !fields[3].starts_with(|c: char| c.is_ascii_digit()) {
         return Err(NameError::NotNumber { field: "datetime", value: fields[3].to_string() });
     }
     Ok((age as u16, gender, race))
+}
+
+/// Whether a name that parses is irregular all the same (junk after the date's digits, as in the
+/// shared set's `24_0_1_20170116220224657 .jpg.chip.jpg` and `55_0_0_20170116232725357jpg.chip.jpg`).
+/// Such faces are kept; `inspect` lists them.
+pub fn is_irregular_name(name: &str) -> bool {
+    let well_formed = |stem: &str| {
+        let date = stem.rsplit('_').next().unwrap_or("");
+        !date.is_empty() && date.bytes().all(|b| b.is_ascii_digit())
+    };
+    match name.strip_suffix(".jpg.chip.jpg").or_else(|| name.strip_suffix(".jpg")) {
+        Some(stem) => parse_name(name).is_ok() && !well_formed(stem),
+        None => false,
+    }
 }
 
 /// A file that was not used, and why.
@@ -203,13 +216,7 @@ impl UtkFolder {
         let mut faces = Vec::with_capacity(names.len());
         for name in names {
             match parse_name(&name) {
-                Ok((age, gender, race)) => faces.push(Face {
-                    path: root.join(&name),
-                    file: name,
-                    age,
-                    gender,
-                    race,
-                }),
+                Ok((age, gender, race)) => faces.push(Face { path: root.join(&name), file: name, age, gender, race }),
                 Err(e) => summary.skipped.push(Skipped { file: name, reason: e.to_string() }),
             }
         }
@@ -263,10 +270,22 @@ mod tests {
 
     #[test]
     fn out_of_range_and_garbage() {
-        assert!(matches!(parse_name("300_0_0_20170112213500903.jpg.chip.jpg"), Err(NameError::OutOfRange { field: "age", .. })));
-        assert!(matches!(parse_name("30_3_0_20170112213500903.jpg.chip.jpg"), Err(NameError::OutOfRange { field: "gender", .. })));
-        assert!(matches!(parse_name("30_0_7_20170112213500903.jpg.chip.jpg"), Err(NameError::OutOfRange { field: "race", .. })));
-        assert!(matches!(parse_name("x_0_0_20170112213500903.jpg.chip.jpg"), Err(NameError::NotNumber { field: "age", .. })));
+        assert!(matches!(
+            parse_name("300_0_0_20170112213500903.jpg.chip.jpg"),
+            Err(NameError::OutOfRange { field: "age", .. })
+        ));
+        assert!(matches!(
+            parse_name("30_3_0_20170112213500903.jpg.chip.jpg"),
+            Err(NameError::OutOfRange { field: "gender", .. })
+        ));
+        assert!(matches!(
+            parse_name("30_0_7_20170112213500903.jpg.chip.jpg"),
+            Err(NameError::OutOfRange { field: "race", .. })
+        ));
+        assert!(matches!(
+            parse_name("x_0_0_20170112213500903.jpg.chip.jpg"),
+            Err(NameError::NotNumber { field: "age", .. })
+        ));
         assert_eq!(parse_name("notes.txt"), Err(NameError::NotJpeg));
     }
 
@@ -274,7 +293,10 @@ mod tests {
     fn data_paths_follow_agelab_data() {
         let base = Path::new("/proj");
         let shared = Path::new("/shared/data");
-        assert_eq!(resolve_data_path(Path::new("data/UTKFace"), base, Some(shared)), PathBuf::from("/shared/data/UTKFace"));
+        assert_eq!(
+            resolve_data_path(Path::new("data/UTKFace"), base, Some(shared)),
+            PathBuf::from("/shared/data/UTKFace")
+        );
         assert_eq!(resolve_data_path(Path::new("data/UTKFace"), base, None), PathBuf::from("/proj/data/UTKFace"));
         assert_eq!(resolve_data_path(Path::new("/abs/x"), base, Some(shared)), PathBuf::from("/abs/x"));
         assert_eq!(resolve_data_path(Path::new("other/x"), base, Some(shared)), PathBuf::from("/proj/other/x"));
@@ -283,7 +305,12 @@ mod tests {
     #[test]
     fn scan_reports_bad_names_and_keeps_order() {
         let dir = tempfile::tempdir().unwrap();
-        for n in ["5_0_1_20170101000000001.jpg.chip.jpg", "3_1_0_20170101000000000.jpg.chip.jpg", "39_1_20170116174525125.jpg.chip.jpg", "readme.txt"] {
+        for n in [
+            "5_0_1_20170101000000001.jpg.chip.jpg",
+            "3_1_0_20170101000000000.jpg.chip.jpg",
+            "39_1_20170116174525125.jpg.chip.jpg",
+            "readme.txt",
+        ] {
             std::fs::write(dir.path().join(n), b"x").unwrap();
         }
         let (faces, summary) = UtkFolder::new(dir.path()).scan().unwrap();
@@ -303,5 +330,58 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = UtkFolder::new(dir.path()).scan().unwrap_err();
         assert!(matches!(err, DatasetError::EmptyFolder { .. }));
+    }
+
+    #[test]
+    fn junk_after_the_date_keeps_the_labels() {
+        // The two irregular names of the shared set: their labels are sound.
+        assert_eq!(parse_name("24_0_1_20170116220224657 .jpg.chip.jpg"), Ok((24, Gender::Male, Race::Black)));
+        assert_eq!(parse_name("55_0_0_20170116232725357jpg.chip.jpg"), Ok((55, Gender::Male, Race::White)));
+        assert!(is_irregular_name("24_0_1_20170116220224657 .jpg.chip.jpg"));
+        assert!(is_irregular_name("55_0_0_20170116232725357jpg.chip.jpg"));
+        assert!(!is_irregular_name("25_1_2_20170116174525125.jpg.chip.jpg"));
+        assert!(!is_irregular_name("39_1_20170116174525125.jpg.chip.jpg"));
+        assert!(matches!(parse_name("5_0_0_.jpg.chip.jpg"), Err(NameError::NotNumber { field: "datetime", .. })));
+    }
+
+    #[test]
+    fn in_the_wild_layouts_scan_the_same() {
+        // crop_part1/ uses UTKFace's names; the in-the-wild originals drop `.chip.jpg`.
+        let dir = tempfile::tempdir().unwrap();
+        let crop = dir.path().join("crop_part1");
+        std::fs::create_dir(&crop).unwrap();
+        for n in [
+            "1_0_2_20161219140623097.jpg.chip.jpg",
+            "100_1_0_20170110183726390.jpg.chip.jpg",
+            "2_1_3_20161219162358311.jpg",
+        ] {
+            std::fs::write(crop.join(n), b"x").unwrap();
+        }
+        let (faces, summary) = UtkFolder::new(&crop).scan().unwrap();
+        assert_eq!((faces.len(), summary.skipped.len()), (3, 0));
+        assert_eq!(faces.iter().map(|f| f.age).collect::<Vec<_>>(), vec![100, 1, 2]); // sorted by name
+        assert_eq!(faces[2].race, Race::Indian);
+    }
+
+    #[test]
+    fn out_of_range_labels_are_skipped_with_the_range() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in [
+            "300_0_0_20170112213500903.jpg.chip.jpg",
+            "30_3_0_20170112213500903.jpg.chip.jpg",
+            "30_1_0_20170112213500903.jpg.chip.jpg",
+        ] {
+            std::fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        let (faces, summary) = UtkFolder::new(dir.path()).scan().unwrap();
+        assert_eq!(faces.len(), 1);
+        let text = summary.to_string();
+        assert!(text.contains("age 300 out of range, expected 0..=116"), "{text}");
+        assert!(text.contains("gender 3 out of range, expected 0 (male) or 1 (female)"), "{text}");
+        assert!(
+            text.contains("300_0_0_20170112213500903.jpg.chip.jpg")
+                && text.contains("30_3_0_20170112213500903.jpg.chip.jpg"),
+            "{text}"
+        );
     }
 }
