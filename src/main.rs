@@ -36,6 +36,8 @@ enum Command {
     Evaluate(cmd::evaluate::Args),
     /// Predict age and gender for face crops, or for every face found in photos (--detect).
     Predict(cmd::predict::Args),
+    /// Inspect a data folder (UTKFace or Adience fold files): counts, skipped files, groups.
+    Data(cmd::data::Args),
     /// List the model zoo, or summarise one model (`agelab models show model4 --input 3x32x32`).
     Models(cmd::models::Args),
 }
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Predict(a) => cmd::predict::run(a),
         Command::Models(a) => cmd::models::run(a),
+        Command::Data(a) => cmd::data::run(a),
     };
     match result {
         Ok(code) => code,

@@ -39,8 +39,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
             if r.join("manifest.json").is_file() {
                 Ok(r.clone())
             } else {
-                latest_run(&a.reports, &r.to_string_lossy())
-                    .with_context(|| format!("{}: not a run folder, and no finished run of an experiment of that name in {}", r.display(), a.reports.display()))
+                latest_run(&a.reports, &r.to_string_lossy()).with_context(|| {
+                    format!(
+                        "{}: not a run folder, and no finished run of an experiment of that name in {}",
+                        r.display(),
+                        a.reports.display()
+                    )
+                })
             }
         })
         .collect::<Result<_>>()?;

@@ -35,7 +35,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 }
                 println!();
             }
-            runner::metrics::HeadMetrics::Regression { mae, rmse } => println!("{head}: MAE {mae:.2} years, RMSE {rmse:.2}"),
+            runner::metrics::HeadMetrics::Regression { mae, rmse } => {
+                println!("{head}: MAE {mae:.2} years, RMSE {rmse:.2}")
+            }
         }
     }
     println!("written to {}", out.display());

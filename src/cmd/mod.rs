@@ -1,6 +1,7 @@
 //! The subcommands, one file each, and what they share.
 
 pub mod compare;
+pub mod data;
 pub mod evaluate;
 pub mod models;
 pub mod predict;
@@ -38,7 +39,8 @@ impl TrainOpts {
 
 /// `agelab report <run-dir>`.
 pub fn report(run_dir: &Path) -> Result<ExitCode> {
-    let index = report::render_run(run_dir).with_context(|| format!("rendering the report of {}", run_dir.display()))?;
+    let index =
+        report::render_run(run_dir).with_context(|| format!("rendering the report of {}", run_dir.display()))?;
     println!("report: {}", index.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -58,7 +60,12 @@ pub fn model_dir(arg: &Path) -> Result<PathBuf> {
         return Ok(named);
     }
     let names: Vec<String> = std::fs::read_dir(released_dir())
-        .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().join("config.toml").is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.path().join("config.toml").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     anyhow::bail!(
         "{}: not a run folder, and no released model has that name (released: {})",

@@ -34,7 +34,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         for e in &zoo {
             let heads: Vec<String> = e.heads.iter().map(|h| format!("{}:{}", h.name, h.outputs)).collect();
             let input = format!("{}x{}x{}", e.input.channels, e.input.size, e.input.size);
-            let source = e.paper.as_ref().map(|p| format!("{} ({})", p.authors, p.year)).unwrap_or_else(|| e.source.to_string());
+            let source =
+                e.paper.as_ref().map(|p| format!("{} ({})", p.authors, p.year)).unwrap_or_else(|| e.source.to_string());
             println!("{:<14} {:<10} {:<16} {} — {}", e.name, input, heads.join(","), e.description, source);
         }
         return Ok(ExitCode::SUCCESS);
@@ -57,7 +58,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
 }
 
 fn parse_input(s: &str) -> Result<models::InputShape> {
-    let parts: Vec<i64> = s.split('x').map(|p| p.trim().parse::<i64>()).collect::<Result<_, _>>().with_context(|| format!("--input '{s}': expected CxHxW, e.g. 3x32x32"))?;
+    let parts: Vec<i64> = s
+        .split('x')
+        .map(|p| p.trim().parse::<i64>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--input '{s}': expected CxHxW, e.g. 3x32x32"))?;
     match parts[..] {
         [c, h, w] if h == w && c > 0 && h > 0 => Ok(models::InputShape { channels: c, size: h }),
         _ => bail!("--input '{s}': expected CxHxW with H = W, e.g. 3x32x32"),

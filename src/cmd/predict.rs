@@ -46,7 +46,11 @@ fn inputs(path: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
         .with_context(|| format!("listing {}", path.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_lowercase().as_str())))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_lowercase().as_str()))
+        })
         .collect();
     files.sort();
     Ok(files)
@@ -72,8 +76,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .collect::<Result<_>>()?;
     let files = inputs(input)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let cascade = if a.detect { Some(detect::Cascade::frontal_face_default().context("loading the bundled Haar cascade")?) } else { None };
-    let params = detect::DetectParams { scale_factor: a.scale_factor, min_neighbors: a.min_neighbors, max_side: Some(a.max_side), ..Default::default() };
+    let cascade = if a.detect {
+        Some(detect::Cascade::frontal_face_default().context("loading the bundled Haar cascade")?)
+    } else {
+        None
+    };
+    let params = detect::DetectParams {
+        scale_factor: a.scale_factor,
+        min_neighbors: a.min_neighbors,
+        max_side: Some(a.max_side),
+        ..Default::default()
+    };
 
     let mut header = vec!["file".to_string(), "face".into(), "x".into(), "y".into(), "width".into(), "height".into()];
     for p in &predictors {
@@ -91,7 +104,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
             Ok(img) => img,
             Err(e) => {
                 eprintln!("{}: not an image ({e})", file.display());
-                rows.push(format!("{},,,,,,{}not an image: {}", csv_field(&name), ",".repeat(2 * head_count(&predictors)), csv_field(&e.to_string())));
+                rows.push(format!(
+                    "{},,,,,,{}not an image: {}",
+                    csv_field(&name),
+                    ",".repeat(2 * head_count(&predictors)),
+                    csv_field(&e.to_string())
+                ));
                 exit = ExitCode::from(2);
                 continue;
             }
@@ -105,11 +123,19 @@ pub fn run(a: Args) -> Result<ExitCode> {
             rows.push(format!("{},,,,,,{}no face found", csv_field(&name), ",".repeat(2 * head_count(&predictors))));
             continue;
         }
-        let crops: Vec<image::DynamicImage> = boxes.iter().map(|b| crop_with_margin(&img, *b, if a.detect { a.margin } else { 0.0 })).collect();
+        let crops: Vec<image::DynamicImage> =
+            boxes.iter().map(|b| crop_with_margin(&img, *b, if a.detect { a.margin } else { 0.0 })).collect();
         let per_model: Vec<Vec<Vec<HeadPrediction>>> = predictors.iter().map(|p| p.predict(&crops)).collect();
         let mut marks = Vec::new();
         for (i, b) in boxes.iter().enumerate() {
-            let mut fields = vec![csv_field(&name), (i + 1).to_string(), b.0.to_string(), b.1.to_string(), b.2.to_string(), b.3.to_string()];
+            let mut fields = vec![
+                csv_field(&name),
+                (i + 1).to_string(),
+                b.0.to_string(),
+                b.1.to_string(),
+                b.2.to_string(),
+                b.3.to_string(),
+            ];
             let mut label_parts = Vec::new();
             for (p, preds) in predictors.iter().zip(&per_model) {
                 for (h, pred) in preds[i].iter().enumerate() {

@@ -35,7 +35,12 @@ pub fn experiment(text: &str) -> runner::Experiment {
 
 /// Run options writing under `reports`, quiet, on CPU.
 pub fn options(reports: &Path) -> runner::RunOptions {
-    runner::RunOptions { reports: reports.to_path_buf(), project_dir: repo(), progress: false, device: tch::Device::Cpu }
+    runner::RunOptions {
+        reports: reports.to_path_buf(),
+        project_dir: repo(),
+        progress: false,
+        device: tch::Device::Cpu,
+    }
 }
 
 /// A small synthetic multi-task experiment (fast: a few seconds).

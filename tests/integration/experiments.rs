@@ -16,7 +16,8 @@ fn every_experiment_file_loads_and_builds_its_model() {
         let heads = runner::heads::Heads::new(tasks);
         let vs = tch::nn::VarStore::new(tch::Device::Cpu);
         let input = models::InputShape { channels: exp.data.color.channels() as i64, size: exp.data.image_size as i64 };
-        models::build(&exp.model, &vs.root(), input, &heads.specs()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        models::build(&exp.model, &vs.root(), input, &heads.specs())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(models::parameter_count(&vs) > 0);
         seen += 1;
     }
@@ -26,7 +27,8 @@ fn every_experiment_file_loads_and_builds_its_model() {
 #[test]
 fn a_typo_in_an_experiment_is_an_error_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo().join("experiments/model4.toml")).unwrap().replace("epochs = 25", "epoch = 25");
+    let text =
+        std::fs::read_to_string(repo().join("experiments/model4.toml")).unwrap().replace("epochs = 25", "epoch = 25");
     let path = dir.path().join("model4.toml");
     std::fs::write(&path, text).unwrap();
     let err = runner::Experiment::load(&path).unwrap_err().to_string();

@@ -17,7 +17,8 @@ fn evaluate_and_predict_on_real_faces() {
     let _serial = super::common::serial();
     let Some(root) = utkface() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     let (train, held) = (names[..300].to_vec(), names[1000..1020].to_vec());
     let train_dir = dir.path().join("train");
@@ -25,7 +26,10 @@ fn evaluate_and_predict_on_real_faces() {
     link_faces(&root, &train_dir, &train);
     link_faces(&root, &held_dir, &held);
     let text = super::common::tiny_synthetic(1)
-        .replace("source = \"synthetic\"\ncount = 240", &format!("source = \"utkface\"\nroot = \"{}\"", train_dir.display()))
+        .replace(
+            "source = \"synthetic\"\ncount = 240",
+            &format!("source = \"utkface\"\nroot = \"{}\"", train_dir.display()),
+        )
         .replace("train = 160", "train = 250")
         .replace("valid = 40", "valid = 25");
     let run = runner::run(&experiment(&text), &options(&dir.path().join("reports"))).unwrap().dir;
@@ -50,6 +54,10 @@ fn evaluate_and_predict_on_real_faces() {
     let csv = std::fs::read_to_string(pred_out.join("predictions.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[0].starts_with("file,face,x,y,width,height,age,age_probability,gender,gender_probability"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("file,face,x,y,width,height,age,age_probability,gender,gender_probability"),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].contains(",male,") || lines[1].contains(",female,"), "{}", lines[1]);
 }

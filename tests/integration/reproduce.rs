@@ -61,13 +61,23 @@ fn a_run_killed_mid_training_resumes_to_the_same_results() {
     let _serial = super::common::serial();
     let dir = tempfile::tempdir().unwrap();
     // bigger than the tiny run, so that the kill lands during training
-    let text = tiny_synthetic(6).replace("count = 240", "count = 900").replace("train = 160", "train = 700").replace("valid = 40", "valid = 100");
+    let text = tiny_synthetic(6)
+        .replace("count = 240", "count = 900")
+        .replace("train = 160", "train = 700")
+        .replace("valid = 40", "valid = 100");
     let exp_path = dir.path().join("resume.toml");
     std::fs::write(&exp_path, &text).unwrap();
     let killed_reports = dir.path().join("killed");
     let bin = env!("CARGO_BIN_EXE_agelab");
     let mut child = Command::new(bin)
-        .args(["run", exp_path.to_str().unwrap(), "--quiet", "--no-report", "--reports", killed_reports.to_str().unwrap()])
+        .args([
+            "run",
+            exp_path.to_str().unwrap(),
+            "--quiet",
+            "--no-report",
+            "--reports",
+            killed_reports.to_str().unwrap(),
+        ])
         .spawn()
         .unwrap();
     let start = Instant::now();
@@ -85,13 +95,19 @@ fn a_run_killed_mid_training_resumes_to_the_same_results() {
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     assert!(!run.join("test-metrics.json").exists(), "killed before the end");
-    let status = Command::new(bin).args(["run", "--resume", run.to_str().unwrap(), "--quiet", "--no-report"]).status().unwrap();
+    let status =
+        Command::new(bin).args(["run", "--resume", run.to_str().unwrap(), "--quiet", "--no-report"]).status().unwrap();
     assert!(status.success());
     let whole = runner::run(&experiment(&text), &options(&dir.path().join("whole"))).unwrap().dir;
     assert_eq!(read(&run.join("metrics.csv")), read(&whole.metrics()));
     assert_eq!(read(&run.join("test-metrics.json")), read(&whole.test_metrics()));
     // no temp file or stale checkpoint left behind
-    let leftovers: Vec<String> = std::fs::read_dir(run.join("checkpoints")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.contains(".tmp")).collect();
+    let leftovers: Vec<String> = std::fs::read_dir(run.join("checkpoints"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -106,11 +122,22 @@ fn sweep_runs_a_2x2_grid_and_compares_it() {
     std::fs::write(&exp_path, tiny_synthetic(1)).unwrap();
     let reports = dir.path().join("reports");
     let out = Command::new(env!("CARGO_BIN_EXE_agelab"))
-        .args(["sweep", exp_path.to_str().unwrap(), "--set", "optimizer.lr=1e-3,3e-4", "--set", "train.batch_size=16,32", "--quiet", "--reports", reports.to_str().unwrap()])
+        .args([
+            "sweep",
+            exp_path.to_str().unwrap(),
+            "--set",
+            "optimizer.lr=1e-3,3e-4",
+            "--set",
+            "train.batch_size=16,32",
+            "--quiet",
+            "--reports",
+            reports.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let names: Vec<String> = std::fs::read_dir(&reports).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(&reports).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     for want in ["tiny-lr=1e-3-batch_size=16", "tiny-lr=3e-4-batch_size=32"] {
         assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
     }

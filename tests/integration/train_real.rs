@@ -34,7 +34,19 @@ fn one_epoch_of_model4_on_real_faces_lowers_the_loss() {
     let train: Vec<i64> = data.split.indices(dataset::Part::Train).into_iter().map(|i| i as i64).collect();
     let before = evaluate(net.as_ref(), &data, &heads, &train, 100, Device::Cpu, Crops::Full).loss;
     let bar = EpochBar::new(false, 1, 1, 20);
-    runner::train::train_epoch(net.as_ref(), &data, &heads, &mut opt, &train, 20, 1e-3, Device::Cpu, &exp.augment, &bar).unwrap();
+    runner::train::train_epoch(
+        net.as_ref(),
+        &data,
+        &heads,
+        &mut opt,
+        &train,
+        20,
+        1e-3,
+        Device::Cpu,
+        &exp.augment,
+        &bar,
+    )
+    .unwrap();
     let after = evaluate(net.as_ref(), &data, &heads, &train, 100, Device::Cpu, Crops::Full).loss;
     assert!(after < before - 0.01, "loss on the training faces went {before:.4} -> {after:.4}");
 }
@@ -46,7 +58,9 @@ fn a_short_real_run_reports_test_accuracy() {
     let reports = tempfile::tempdir().unwrap();
     let out = runner::run(&experiment(&real_model4(&root, 2)), &options(reports.path())).unwrap();
     assert_eq!(out.test.images, 50);
-    let runner::metrics::HeadMetrics::Classification { accuracy, .. } = &out.test.heads["age"] else { panic!("classification head") };
+    let runner::metrics::HeadMetrics::Classification { accuracy, .. } = &out.test.heads["age"] else {
+        panic!("classification head")
+    };
     // five classes: chance is 0.2; two epochs on 400 faces already beat always guessing the mode
     assert!(*accuracy > 0.2, "test accuracy {accuracy}");
 }

@@ -44,7 +44,8 @@ fn random_crops(x: &Tensor, side: i64) -> Tensor {
     }
     let ys = Vec::<i64>::try_from(&Tensor::randint(h - side + 1, [n], (Kind::Int64, x.device()))).unwrap_or_default();
     let xs = Vec::<i64>::try_from(&Tensor::randint(w - side + 1, [n], (Kind::Int64, x.device()))).unwrap_or_default();
-    let crops: Vec<Tensor> = (0..n as usize).map(|i| x.get(i as i64).narrow(1, ys[i], side).narrow(2, xs[i], side)).collect();
+    let crops: Vec<Tensor> =
+        (0..n as usize).map(|i| x.get(i as i64).narrow(1, ys[i], side).narrow(2, xs[i], side)).collect();
     Tensor::stack(&crops, 0)
 }
 
@@ -57,8 +58,13 @@ pub fn test_views(x: &Tensor, crops: Crops) -> Vec<Tensor> {
         Crops::Full => vec![x.shallow_clone()],
         Crops::Centre(side) => vec![at(side, (h - side) / 2, (w - side) / 2)],
         Crops::Ten(side) => {
-            let five =
-                [at(side, 0, 0), at(side, 0, w - side), at(side, h - side, 0), at(side, h - side, w - side), at(side, (h - side) / 2, (w - side) / 2)];
+            let five = [
+                at(side, 0, 0),
+                at(side, 0, w - side),
+                at(side, h - side, 0),
+                at(side, h - side, w - side),
+                at(side, (h - side) / 2, (w - side) / 2),
+            ];
             let mirrored: Vec<Tensor> = five.iter().map(|t| t.flip([3])).collect();
             five.into_iter().chain(mirrored).collect()
         }

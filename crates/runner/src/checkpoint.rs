@@ -87,7 +87,10 @@ impl Checkpoints {
         let tensors = Tensor::read_safetensors(&path)?;
         let missing = opt.load_state(tensors);
         if !missing.is_empty() {
-            return Err(RunnerError::RunFolder { path, message: format!("optimizer state lacks {}", missing.join(", ")) });
+            return Err(RunnerError::RunFolder {
+                path,
+                message: format!("optimizer state lacks {}", missing.join(", ")),
+            });
         }
         Ok(())
     }
@@ -115,7 +118,9 @@ pub fn load_weights(vs: &mut VarStore, path: &Path) -> Result<(), RunnerError> {
         for (name, mut var) in vars {
             match file.get(&name) {
                 Some(t) if t.size() == var.size() => var.copy_(t),
-                Some(t) => problems.push(format!("{name}: file has shape {:?}, model expects {:?}", t.size(), var.size())),
+                Some(t) => {
+                    problems.push(format!("{name}: file has shape {:?}, model expects {:?}", t.size(), var.size()))
+                }
                 None => problems.push(format!("{name}: missing")),
             }
         }
@@ -124,6 +129,9 @@ pub fn load_weights(vs: &mut VarStore, path: &Path) -> Result<(), RunnerError> {
         Ok(())
     } else {
         problems.sort();
-        Err(RunnerError::RunFolder { path: path.to_path_buf(), message: format!("weights do not fit the model:\n  {}", problems.join("\n  ")) })
+        Err(RunnerError::RunFolder {
+            path: path.to_path_buf(),
+            message: format!("weights do not fit the model:\n  {}", problems.join("\n  ")),
+        })
     }
 }

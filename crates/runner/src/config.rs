@@ -97,9 +97,13 @@ pub struct DataConfig {
     /// `rgb` or `gray`.
     #[serde(default = "rgb")]
     pub color: ColorMode,
-    /// Resize filter (`nearest`, `triangle`, `catmullrom`, `lanczos3`).
+    /// Resize filter (`nearest`, `triangle`, `catmullrom`, `lanczos3`, `area`).
     #[serde(default = "triangle")]
     pub resize_filter: ResizeFilter,
+    /// Pixel scaling: `unit` (/255, into [0, 1]) or `levi_hassner` (0-255 minus Levi & Hassner's
+    /// per-channel means).
+    #[serde(default)]
+    pub normalize: dataset::Normalize,
 }
 
 fn rgb() -> ColorMode {
@@ -357,9 +361,9 @@ impl HeadKind {
     /// Class names, for heads whose predictions are classes.
     pub fn classes(&self) -> Option<&[String]> {
         match self {
-            HeadKind::Classes { classes, .. } | HeadKind::BinaryLogit { classes } | HeadKind::ClassIndex { classes, .. } => {
-                Some(classes)
-            }
+            HeadKind::Classes { classes, .. }
+            | HeadKind::BinaryLogit { classes }
+            | HeadKind::ClassIndex { classes, .. } => Some(classes),
             HeadKind::Regress | HeadKind::Years { .. } => None,
         }
     }
@@ -403,12 +407,14 @@ impl Experiment {
         let table = load_table(path, &mut chain)?;
         let mut exp: Experiment = if chain.len() == 1 {
             // One file: let toml report the line and column itself.
-            toml::from_str(&read(path)?).map_err(|e| RunnerError::Config { path: path.to_path_buf(), message: e.to_string() })?
+            toml::from_str(&read(path)?)
+                .map_err(|e| RunnerError::Config { path: path.to_path_buf(), message: e.to_string() })?
         } else {
             toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| locate(&e, &chain))?
         };
         if exp.name.is_empty() {
-            exp.name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "experiment".into());
+            exp.name =
+                path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "experiment".into());
         }
         exp.validate().map_err(|message| RunnerError::Config { path: path.to_path_buf(), message })?;
         Ok(exp)
@@ -416,10 +422,8 @@ impl Experiment {
 
     /// Parses an experiment from TOML text (no `extends`), validated.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Experiment, RunnerError> {
-        let exp: Experiment = toml::from_str(text).map_err(|e| RunnerError::Config {
-            path: origin.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let exp: Experiment = toml::from_str(text)
+            .map_err(|e| RunnerError::Config { path: origin.to_path_buf(), message: e.to_string() })?;
         exp.validate().map_err(|message| RunnerError::Config { path: origin.to_path_buf(), message })?;
         Ok(exp)
     }
@@ -453,7 +457,10 @@ impl Experiment {
         }
         if let Some(crop) = self.augment.crop {
             if crop == 0 || crop > self.data.image_size {
-                return Err(format!("`augment.crop`: expected 1..={} (data.image_size), got {crop}", self.data.image_size));
+                return Err(format!(
+                    "`augment.crop`: expected 1..={} (data.image_size), got {crop}",
+                    self.data.image_size
+                ));
             }
         } else if self.augment.ten_crop_test {
             return Err("`augment.ten_crop_test`: needs `augment.crop` (the crop side)".into());
@@ -463,7 +470,9 @@ impl Experiment {
         }
         match self.train.schedule {
             Schedule::Step { every: 0, .. } => return Err("`train.schedule.every`: must be at least 1".into()),
-            Schedule::Step { gamma, .. } | Schedule::Plateau { factor: gamma, .. } if !(gamma > 0.0 && gamma <= 1.0) => {
+            Schedule::Step { gamma, .. } | Schedule::Plateau { factor: gamma, .. }
+                if !(gamma > 0.0 && gamma <= 1.0) =>
+            {
                 return Err(format!("`train.schedule`: the decay factor must be in (0, 1], got {gamma}"))
             }
             _ => {}
@@ -476,7 +485,9 @@ impl Experiment {
                 return Err("`data.root`: a UTKFace source needs the folder, e.g. root = \"data/UTKFace\"".into())
             }
             Source::Synthetic if self.data.count.unwrap_or(0) == 0 => {
-                return Err("`data.count`: a synthetic source needs how many faces to generate, e.g. count = 2000".into())
+                return Err(
+                    "`data.count`: a synthetic source needs how many faces to generate, e.g. count = 2000".into()
+                )
             }
             _ => {}
         }
@@ -563,14 +574,16 @@ fn load_table(path: &Path, chain: &mut Vec<PathBuf>) -> Result<toml::Table, Runn
     let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if chain.contains(&canon) {
         let cycle: Vec<String> = chain.iter().chain([&canon]).map(|p| p.display().to_string()).collect();
-        return Err(RunnerError::Config { path: path.to_path_buf(), message: format!("`extends` forms a cycle: {}", cycle.join(" -> ")) });
+        return Err(RunnerError::Config {
+            path: path.to_path_buf(),
+            message: format!("`extends` forms a cycle: {}", cycle.join(" -> ")),
+        });
     }
     chain.push(canon);
     let text = read(path)?;
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| RunnerError::Config {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| RunnerError::Config { path: path.to_path_buf(), message: e.to_string() })?;
     let Some(parent) = table.remove("extends") else { return Ok(table) };
     let parent = parent.as_str().ok_or_else(|| RunnerError::Config {
         path: path.to_path_buf(),
@@ -626,7 +639,10 @@ fn locate(e: &toml::de::Error, chain: &[PathBuf]) -> RunnerError {
         }
     }
     let files: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
-    RunnerError::Config { path: chain[0].clone(), message: format!("{message} (in the merge of {})", files.join(" <- ")) }
+    RunnerError::Config {
+        path: chain[0].clone(),
+        message: format!("{message} (in the merge of {})", files.join(" <- ")),
+    }
 }
 
 #[cfg(test)]
@@ -711,13 +727,33 @@ epochs = 25
     }
 
     #[test]
+    fn a_softmax_over_one_unit_is_refused_unless_faithful() {
+        let dir = tempfile::tempdir().unwrap();
+        let flawed =
+            BASE.replace("scheme = \"report5\"", "scheme = \"report5\"\nloss = \"mse\"\nactivation = \"softmax\"");
+        let err = Experiment::load(&write(dir.path(), "f.toml", &flawed)).unwrap_err().to_string();
+        assert!(err.contains("softmax over a single unit") && err.contains("faithful = true"), "{err}");
+        let faithful = format!("faithful = true\n{flawed}");
+        let exp = Experiment::load(&write(dir.path(), "g.toml", &faithful)).unwrap();
+        let tasks = exp.tasks().unwrap();
+        assert_eq!(tasks[0].outputs(), 1);
+        assert!(tasks[0].flaw().is_some());
+        // the check is general: any softmax over one unit, not a flag on one model
+        let sigmoid = flawed.replace("activation = \"softmax\"", "activation = \"sigmoid\"");
+        assert!(Experiment::load(&write(dir.path(), "h.toml", &sigmoid)).unwrap().tasks().unwrap()[0].flaw().is_none());
+    }
+
+    #[test]
     fn cross_field_rules() {
         let dir = tempfile::tempdir().unwrap();
         let text = BASE.replace("scheme = \"report5\"", "scheme = \"report7\"");
         let err = Experiment::load(&write(dir.path(), "s.toml", &text)).unwrap_err().to_string();
         assert!(err.contains("report7") && err.contains("tasks[0]"), "{err}");
         let text = BASE.replace("lr = 1e-3", "lr = -1.0");
-        assert!(Experiment::load(&write(dir.path(), "l.toml", &text)).unwrap_err().to_string().contains("optimizer.lr"));
+        assert!(Experiment::load(&write(dir.path(), "l.toml", &text))
+            .unwrap_err()
+            .to_string()
+            .contains("optimizer.lr"));
         let err = Experiment::load(&dir.path().join("absent.toml")).unwrap_err().to_string();
         assert!(err.contains("absent.toml"), "{err}");
     }

@@ -35,6 +35,25 @@ pub struct Data {
     pub summary: LoadSummary,
     /// Fingerprint of the face files used (names and sizes).
     pub fingerprint: String,
+    /// Pixel scaling applied per batch.
+    pub normalize: dataset::Normalize,
+}
+
+/// `u8` images `[N, C, H, W]` to the network's float input.
+pub fn to_input(images: &Tensor, normalize: dataset::Normalize) -> Tensor {
+    let x = images.to_kind(Kind::Float);
+    match normalize {
+        // Kept as a division (not a multiplication by 1/255) so results stay bit-identical.
+        dataset::Normalize::Unit => x / 255.0,
+        other => {
+            let c = x.size()[1];
+            let color = if c == 1 { dataset::ColorMode::Gray } else { dataset::ColorMode::Rgb };
+            let (mean, scale): (Vec<f32>, Vec<f32>) = other.mean_scale(color).into_iter().unzip();
+            let shape = [1, c, 1, 1];
+            (x - Tensor::from_slice(&mean).view(shape).to_device(images.device()))
+                * Tensor::from_slice(&scale).view(shape).to_device(images.device())
+        }
+    }
 }
 
 impl Data {
@@ -57,13 +76,22 @@ impl Data {
         let s = pre.size as i64;
         let images = Tensor::from_slice(&set.pixels).view([faces.len() as i64, c, s, s]);
         let labels = tasks.iter().map(|t| labels(t, &faces)).collect();
-        let split = Split::new(&exp.split, faces.len(), exp.seed)?;
+        let split = split(exp, tasks, &faces)?;
         let mut fp = Fingerprint::new();
         for f in &faces {
             fp.add(f.file.as_bytes());
             fp.add(&std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0).to_le_bytes());
         }
-        Ok(Data { root, faces, images, labels, split, summary, fingerprint: fp.finish() })
+        Ok(Data {
+            root,
+            faces,
+            images,
+            labels,
+            split,
+            summary,
+            fingerprint: fp.finish(),
+            normalize: exp.data.normalize,
+        })
     }
 
     /// File names in face order.
@@ -77,13 +105,44 @@ impl Data {
         (s[1], s[2])
     }
 
-    /// A batch: float images in [0, 1] on `device` and the labels of each task.
+    /// A batch: float images scaled by `normalize` on `device`, and the labels of each task.
     pub fn batch(&self, idx: &[i64], device: Device) -> (Tensor, Vec<Tensor>) {
         let index = Tensor::from_slice(idx);
-        let x = self.images.index_select(0, &index).to_device(device).to_kind(Kind::Float) / 255.0;
+        let x = to_input(&self.images.index_select(0, &index).to_device(device), self.normalize);
         let y = self.labels.iter().map(|l| l.index_select(0, &index).to_device(device)).collect();
         (x, y)
     }
+}
+
+/// Resolves the experiment's split over the faces, giving the kinds that need them the strata
+/// (a classification task's labels, or gender / race) they ask for.
+fn split(exp: &Experiment, tasks: &[Task], faces: &[Face]) -> Result<Split, RunnerError> {
+    let needs = exp.split.needs();
+    let bad = |message: String| RunnerError::Config { path: "split".into(), message };
+    if needs.groups && matches!(exp.split, dataset::SplitSpec::Subject { .. } | dataset::SplitSpec::Kfold { .. }) {
+        return Err(bad(
+            "`split.kind`: subject and kfold splits need subject identities (Adience's user_id); UTKFace has none"
+                .into(),
+        ));
+    }
+    let strata: Option<Vec<usize>> = match needs.strata_by {
+        None => None,
+        Some(by) => Some(match (by, tasks.iter().find(|t| t.name == by)) {
+            (_, Some(t)) if t.target.classes().is_some() => faces.iter().map(|f| t.target.label(f) as usize).collect(),
+            ("gender", _) => faces.iter().map(|f| f.gender.index()).collect(),
+            ("race", _) => faces.iter().map(|f| f.race.index()).collect(),
+            _ => {
+                return Err(bad(format!(
+                    "`split.by`: '{by}' is neither a classification task of this experiment nor gender / race"
+                )))
+            }
+        }),
+    };
+    let mut inputs = dataset::SplitInputs::new(faces.len(), exp.seed);
+    if let Some(s) = &strata {
+        inputs = inputs.strata(s);
+    }
+    Ok(Split::build(&exp.split, &inputs)?)
 }
 
 /// Label tensor of a task: class (or year) indices as `i64` for heads trained on classes, floats

@@ -28,7 +28,15 @@ pub enum Crops {
 }
 
 /// Runs `net` over `indices` in batches of `batch`.
-pub fn evaluate(net: &dyn ModuleT, data: &Data, heads: &Heads, indices: &[i64], batch: usize, device: Device, crops: Crops) -> Evaluation {
+pub fn evaluate(
+    net: &dyn ModuleT,
+    data: &Data,
+    heads: &Heads,
+    indices: &[i64],
+    batch: usize,
+    device: Device,
+    crops: Crops,
+) -> Evaluation {
     let mut loss_sum = 0.0;
     let mut outs: Vec<HeadOutputs> = heads
         .tasks

@@ -49,7 +49,8 @@ impl Heads {
 
     /// Weighted sum of the heads' losses (mean over the batch), and each head's unweighted loss.
     pub fn loss(&self, out: &Tensor, labels: &[Tensor]) -> (Tensor, Vec<Tensor>) {
-        let parts: Vec<Tensor> = self.tasks.iter().enumerate().map(|(i, t)| head_loss(t, &self.slice(out, i), &labels[i])).collect();
+        let parts: Vec<Tensor> =
+            self.tasks.iter().enumerate().map(|(i, t)| head_loss(t, &self.slice(out, i), &labels[i])).collect();
         let total = parts
             .iter()
             .zip(&self.tasks)
@@ -71,13 +72,18 @@ impl Heads {
             }
             HeadKind::ClassIndex { classes, .. } => {
                 let k = classes.len() as i64;
-                let idx = activate(&o, t.activation).squeeze_dim(1).round().clamp(0.0, (k - 1) as f64).to_kind(Kind::Int64);
+                let idx =
+                    activate(&o, t.activation).squeeze_dim(1).round().clamp(0.0, (k - 1) as f64).to_kind(Kind::Int64);
                 Decoded::Probs(idx.one_hot(k).to_kind(Kind::Float))
             }
             HeadKind::Regress => Decoded::Values(activate(&o, t.activation).squeeze_dim(1) * AGE_SCALE),
             HeadKind::Years { max } => {
                 let years = Tensor::arange((*max + 1) as i64, (Kind::Float, o.device()));
-                Decoded::Values((o.softmax(1, Kind::Float) * years).sum_dim_intlist([1i64].as_slice(), false, Kind::Float))
+                Decoded::Values((o.softmax(1, Kind::Float) * years).sum_dim_intlist(
+                    [1i64].as_slice(),
+                    false,
+                    Kind::Float,
+                ))
             }
         }
     }
@@ -85,9 +91,9 @@ impl Heads {
     /// True labels of head `i` for metrics: class indices (`i64`) or ages in years (`f64`).
     pub fn truth(&self, labels: &Tensor, i: usize) -> Truth {
         match &self.tasks[i].kind {
-            HeadKind::Classes { .. } | HeadKind::BinaryLogit { .. } | HeadKind::ClassIndex { .. } => {
-                Truth::Classes(Vec::<i64>::try_from(&labels.to_kind(Kind::Int64).to_device(Device::Cpu)).unwrap_or_default())
-            }
+            HeadKind::Classes { .. } | HeadKind::BinaryLogit { .. } | HeadKind::ClassIndex { .. } => Truth::Classes(
+                Vec::<i64>::try_from(&labels.to_kind(Kind::Int64).to_device(Device::Cpu)).unwrap_or_default(),
+            ),
             HeadKind::Regress => Truth::Values(to_f64(&(labels * AGE_SCALE)).into_iter().map(f64::round).collect()),
             HeadKind::Years { .. } => Truth::Values(to_f64(labels)),
         }
@@ -131,9 +137,12 @@ fn head_loss(t: &Task, o: &Tensor, y: &Tensor) -> Tensor {
             let target = y.one_hot(o.size()[1]).to_kind(Kind::Float);
             o.binary_cross_entropy_with_logits::<Tensor>(&target, None, None, Reduction::Mean)
         }
-        Loss::BinaryCrossEntropy => {
-            o.squeeze_dim(1).binary_cross_entropy_with_logits::<Tensor>(&y.to_kind(Kind::Float), None, None, Reduction::Mean)
-        }
+        Loss::BinaryCrossEntropy => o.squeeze_dim(1).binary_cross_entropy_with_logits::<Tensor>(
+            &y.to_kind(Kind::Float),
+            None,
+            None,
+            Reduction::Mean,
+        ),
         Loss::Mse => activate(o, t.activation).squeeze_dim(1).mse_loss(y, Reduction::Mean),
         Loss::L1 => activate(o, t.activation).squeeze_dim(1).l1_loss(y, Reduction::Mean),
     }

@@ -97,6 +97,7 @@ pub fn git_state(dir: &std::path::Path) -> (Option<String>, Option<bool>) {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
     let commit = run(&["rev-parse", "HEAD"]);
-    let dirty = commit.as_ref().and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"])).map(|s| !s.is_empty());
+    let dirty =
+        commit.as_ref().and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"])).map(|s| !s.is_empty());
     (commit, dirty)
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use dataset::images::Preprocess;
-use tch::{nn, Device, Kind, Tensor};
+use tch::{nn, Device, Tensor};
 
 use crate::checkpoint::load_weights;
 use crate::config::{Experiment, HeadKind};
@@ -94,7 +94,10 @@ impl Predictor {
         let pixels: Vec<u8> = faces.iter().flat_map(|f| self.preprocess.apply(f)).collect();
         let c = self.preprocess.color.channels() as i64;
         let s = self.preprocess.size as i64;
-        let x = Tensor::from_slice(&pixels).view([faces.len() as i64, c, s, s]).to_kind(Kind::Float) / 255.0;
+        let x = crate::data::to_input(
+            &Tensor::from_slice(&pixels).view([faces.len() as i64, c, s, s]),
+            self.experiment.data.normalize,
+        );
         let x = crate::augment::test_views(&x, self.crops).remove(0);
         let out = tch::no_grad(|| self.net.forward_t(&x, false));
         let per_head: Vec<Vec<HeadPrediction>> = (0..self.heads.tasks.len()).map(|i| self.decode(&out, i)).collect();
@@ -109,7 +112,8 @@ impl Predictor {
                 let names = self.heads.tasks[i].kind.classes().map(|c| c.to_vec()).unwrap_or_default();
                 v.chunks(k)
                     .map(|row| {
-                        let (best, prob) = row.iter().enumerate().fold((0, f32::MIN), |a, (j, &x)| if x > a.1 { (j, x) } else { a });
+                        let (best, prob) =
+                            row.iter().enumerate().fold((0, f32::MIN), |a, (j, &x)| if x > a.1 { (j, x) } else { a });
                         HeadPrediction::Class {
                             label: names.get(best).cloned().unwrap_or_else(|| best.to_string()),
                             probability: prob as f64,
@@ -118,7 +122,11 @@ impl Predictor {
                     })
                     .collect()
             }
-            Decoded::Values(v) => Vec::<f32>::try_from(&v.contiguous()).unwrap_or_default().into_iter().map(|x| HeadPrediction::Value(x as f64)).collect(),
+            Decoded::Values(v) => Vec::<f32>::try_from(&v.contiguous())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| HeadPrediction::Value(x as f64))
+                .collect(),
         }
     }
 
@@ -172,12 +180,21 @@ impl Predictor {
             images: all.len(),
             loss: eval.loss,
             best_epoch: 0,
-            heads: self.heads.tasks.iter().zip(&eval.heads).map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal()))).collect(),
+            heads: self
+                .heads
+                .tasks
+                .iter()
+                .zip(&eval.heads)
+                .map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal())))
+                .collect(),
             ten_crop: None,
         };
         std::fs::create_dir_all(out).map_err(|e| RunnerError::io(out, e))?;
         write_atomic(&out.join("test-metrics.json"), &serde_json::to_vec_pretty(&metrics).expect("serialises"))?;
-        write_atomic(&out.join("predictions.csv"), crate::train::predictions_csv(&data, &self.heads, &eval).as_bytes())?;
+        write_atomic(
+            &out.join("predictions.csv"),
+            crate::train::predictions_csv(&data, &self.heads, &eval).as_bytes(),
+        )?;
         let info = EvaluationInfo {
             model: self.source.display().to_string(),
             data_root: data.root.display().to_string(),

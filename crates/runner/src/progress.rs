@@ -11,7 +11,10 @@ pub struct EpochBar {
 impl EpochBar {
     /// A bar over `steps` batches for epoch `epoch` of `epochs`.
     pub fn new(enabled: bool, epoch: usize, epochs: usize, steps: u64) -> EpochBar {
-        let bar = ProgressBar::with_draw_target(Some(steps), if enabled { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+        let bar = ProgressBar::with_draw_target(
+            Some(steps),
+            if enabled { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+        );
         bar.set_style(
             ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} {per_sec} ETA {eta}")
                 .expect("valid template")

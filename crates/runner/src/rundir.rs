@@ -118,7 +118,8 @@ pub fn tmp_path(path: &Path) -> PathBuf {
 /// Appends a line to a log file (logs are append-only; a torn last line is harmless).
 pub fn append_line(path: &Path, line: &str) -> Result<(), RunnerError> {
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| RunnerError::io(path, e))?;
+    let mut f =
+        std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| RunnerError::io(path, e))?;
     writeln!(f, "{line}").map_err(|e| RunnerError::io(path, e))
 }
 

@@ -26,7 +26,10 @@ impl std::str::FromStr for Axis {
 
 fn literal(v: &str) -> toml::Value {
     let doc = format!("v = {v}");
-    doc.parse::<toml::Table>().ok().and_then(|mut t| t.remove("v")).unwrap_or_else(|| toml::Value::String(v.to_string()))
+    doc.parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(v.to_string()))
 }
 
 /// The grid: every combination of the axes' values applied to `base`, named
@@ -46,7 +49,8 @@ pub fn expand(base: &Experiment, axes: &[Axis]) -> Result<Vec<Experiment>, Runne
             let mut table: toml::Table = base.to_toml().parse().expect("resolved experiments re-parse");
             let mut name = base.name.clone();
             for (key, value) in &combo {
-                set(&mut table, key, literal(value)).map_err(|message| RunnerError::Config { path: origin.clone(), message })?;
+                set(&mut table, key, literal(value))
+                    .map_err(|message| RunnerError::Config { path: origin.clone(), message })?;
                 let short = key.rsplit('.').next().unwrap_or(key);
                 name.push_str(&format!("-{short}={value}"));
             }
@@ -61,7 +65,11 @@ fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), Str
     let last = parts.pop().ok_or("empty key")?;
     let mut t = table;
     for p in parts {
-        t = t.entry(p).or_insert_with(|| toml::Value::Table(Default::default())).as_table_mut().ok_or_else(|| format!("`{key}`: `{p}` is not a table"))?;
+        t = t
+            .entry(p)
+            .or_insert_with(|| toml::Value::Table(Default::default()))
+            .as_table_mut()
+            .ok_or_else(|| format!("`{key}`: `{p}` is not a table"))?;
     }
     t.insert(last.to_string(), value);
     Ok(())

@@ -105,7 +105,8 @@ fn log(dir: &RunDir, progress: bool, line: &str) -> Result<(), RunnerError> {
 }
 
 fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> Result<RunOutcome, RunnerError> {
-    let threads = exp.train.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads =
+        exp.train.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     tch::set_num_threads(threads as i32);
     let tasks = exp.tasks().map_err(|message| RunnerError::Config { path: dir.config(), message })?;
     let heads = Heads::new(tasks);
@@ -135,7 +136,8 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
     let mut vs = nn::VarStore::new(opts.device);
     let (channels, loaded_size) = data.shape();
     let size = crop.unwrap_or(loaded_size);
-    let built = models::build_with_notes(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs())?;
+    let built =
+        models::build_with_notes(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs())?;
     let net = built.net;
     let parameters = models::parameter_count(&vs);
     write_atomic(&dir.root().join("model-summary.txt"), built.summary.to_string().as_bytes())?;
@@ -148,20 +150,33 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
     let mut manifest;
     let mut rows: Vec<EpochRow> = Vec::new();
     let mut timings: Vec<(usize, f64, f64)> = Vec::new();
-    let mut state = TrainState { epoch: 0, weights: String::new(), optimizer: String::new(), best_epoch: 0, best_score: f64::NEG_INFINITY };
+    let mut state = TrainState {
+        epoch: 0,
+        weights: String::new(),
+        optimizer: String::new(),
+        best_epoch: 0,
+        best_score: f64::NEG_INFINITY,
+    };
     if resuming {
         manifest = read_json::<Manifest>(&dir.manifest())?;
         if manifest.split_fingerprint != split_fp {
             return Err(RunnerError::RunFolder {
                 path: dir.manifest(),
-                message: format!("cannot resume: the data or split changed (split fingerprint {} now, {} when the run started)", split_fp, manifest.split_fingerprint),
+                message: format!(
+                    "cannot resume: the data or split changed (split fingerprint {} now, {} when the run started)",
+                    split_fp, manifest.split_fingerprint
+                ),
             });
         }
         if let Some(saved) = ckpts.load_state()? {
             ckpts.restore(&saved, &mut vs, &mut opt)?;
             rows = read_metrics(&dir.metrics(), &heads)?.into_iter().take(saved.epoch).collect();
             timings = read_timings(&dir.root().join("timing.csv")).into_iter().take(saved.epoch).collect();
-            log(&dir, opts.progress, &format!("resuming after epoch {} (best so far: epoch {})", saved.epoch, saved.best_epoch))?;
+            log(
+                &dir,
+                opts.progress,
+                &format!("resuming after epoch {} (best so far: epoch {})", saved.epoch, saved.best_epoch),
+            )?;
             state = saved;
         }
         manifest.status = "running".into();
@@ -188,7 +203,15 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
             parameters,
             multiply_adds: built.summary.mult_adds,
             input: InputInfo { channels, size },
-            heads: heads.tasks.iter().map(|t| HeadInfo { name: t.name.clone(), outputs: t.outputs(), classes: t.kind.classes().map(|c| c.to_vec()) }).collect(),
+            heads: heads
+                .tasks
+                .iter()
+                .map(|t| HeadInfo {
+                    name: t.name.clone(),
+                    outputs: t.outputs(),
+                    classes: t.kind.classes().map(|c| c.to_vec()),
+                })
+                .collect(),
             started: chrono::Utc::now().to_rfc3339(),
             finished: None,
             train_seconds: 0.0,
@@ -197,10 +220,22 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
         };
     }
     write_atomic(&dir.manifest(), &serde_json::to_vec_pretty(&manifest).expect("serialises"))?;
-    log(&dir, opts.progress, &format!(
-        "model {} ({} parameters) on {}x{}x{}; split {} train / {} valid / {} test; {} thread(s)",
-        exp.model.name(), parameters, channels, size, size, n_train, n_valid, n_test, threads
-    ))?;
+    log(
+        &dir,
+        opts.progress,
+        &format!(
+            "model {} ({} parameters) on {}x{}x{}; split {} train / {} valid / {} test; {} thread(s)",
+            exp.model.name(),
+            parameters,
+            channels,
+            size,
+            size,
+            n_train,
+            n_valid,
+            n_test,
+            threads
+        ),
+    )?;
     for w in &manifest.warnings {
         log(&dir, opts.progress, &format!("warning: {w}"))?;
     }
@@ -213,7 +248,14 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
     for epoch in state.epoch + 1..=exp.train.epochs {
         if let Some(p) = exp.train.patience {
             if state.best_epoch > 0 && epoch - 1 - state.best_epoch >= p {
-                log(&dir, opts.progress, &format!("early stop: no improvement of '{}' for {p} epochs (best: epoch {})", heads.tasks[monitor].name, state.best_epoch))?;
+                log(
+                    &dir,
+                    opts.progress,
+                    &format!(
+                        "early stop: no improvement of '{}' for {p} epochs (best: epoch {})",
+                        heads.tasks[monitor].name, state.best_epoch
+                    ),
+                )?;
                 break;
             }
         }
@@ -224,7 +266,18 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(exp.seed.wrapping_add(epoch as u64 * 7919)));
         let bar = EpochBar::new(opts.progress, epoch, exp.train.epochs, order.len().div_ceil(batch) as u64);
         let start = Instant::now();
-        let sums = match train_epoch(net.as_ref(), &data, &heads, &mut opt, &order, batch, lr, opts.device, &exp.augment, &bar) {
+        let sums = match train_epoch(
+            net.as_ref(),
+            &data,
+            &heads,
+            &mut opt,
+            &order,
+            batch,
+            lr,
+            opts.device,
+            &exp.augment,
+            &bar,
+        ) {
             Ok(sums) => sums,
             Err((step, value)) => {
                 manifest.status = format!("failed: loss {value} at epoch {epoch}, step {step}");
@@ -266,10 +319,17 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
     load_weights(&mut vs, &ckpts.best())?;
     let test = evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device, eval_crops);
     let summarize = |e: &Evaluation| -> BTreeMap<String, HeadMetrics> {
-        heads.tasks.iter().zip(&e.heads).map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal()))).collect()
+        heads
+            .tasks
+            .iter()
+            .zip(&e.heads)
+            .map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal())))
+            .collect()
     };
     let ten_crop = match (crop, exp.augment.ten_crop_test) {
-        (Some(side), true) => Some(summarize(&evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device, Crops::Ten(side)))),
+        (Some(side), true) => {
+            Some(summarize(&evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device, Crops::Ten(side))))
+        }
         _ => None,
     };
     let test_metrics = TestMetrics {
@@ -340,11 +400,16 @@ pub fn train_epoch(
         tch::no_grad(|| {
             for (i, sum) in sums.heads.iter_mut().enumerate() {
                 *sum += match (heads.decode(&out, i), heads.truth(&ys[i], i)) {
-                    (Decoded::Probs(p), Truth::Classes(t)) => {
-                        p.argmax(1, false).eq_tensor(&Tensor::from_slice(&t).to_device(p.device())).sum(Kind::Int64).int64_value(&[]) as f64
-                    }
+                    (Decoded::Probs(p), Truth::Classes(t)) => p
+                        .argmax(1, false)
+                        .eq_tensor(&Tensor::from_slice(&t).to_device(p.device()))
+                        .sum(Kind::Int64)
+                        .int64_value(&[]) as f64,
                     (Decoded::Values(v), Truth::Values(t)) => {
-                        (v - Tensor::from_slice(&t).to_kind(Kind::Float).to_device(device)).abs().sum(Kind::Float).double_value(&[])
+                        (v - Tensor::from_slice(&t).to_kind(Kind::Float).to_device(device))
+                            .abs()
+                            .sum(Kind::Float)
+                            .double_value(&[])
                     }
                     _ => unreachable!("a head's outputs and labels agree in kind"),
                 };
@@ -368,7 +433,15 @@ fn selection_score(valid: &Evaluation, heads: &Heads, monitor: usize) -> f64 {
 
 /// The learning rate of `epoch` (1-based): a pure function of the schedule and the metrics of the
 /// epochs before it, so a resumed run recomputes the same rates.
-pub fn learning_rate(schedule: &Schedule, base: f64, epoch: usize, epochs: usize, rows: &[EpochRow], monitor: usize, heads: &Heads) -> f64 {
+pub fn learning_rate(
+    schedule: &Schedule,
+    base: f64,
+    epoch: usize,
+    epochs: usize,
+    rows: &[EpochRow],
+    monitor: usize,
+    heads: &Heads,
+) -> f64 {
     match *schedule {
         Schedule::Constant => base,
         Schedule::Step { every, gamma } => base * gamma.powi(((epoch - 1) / every) as i32),
@@ -458,14 +531,21 @@ fn read_metrics(path: &Path, heads: &Heads) -> Result<Vec<EpochRow>, RunnerError
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(RunnerError::io(path, e)),
     };
-    let bad = |line: usize, what: &str| RunnerError::RunFolder { path: path.to_path_buf(), message: format!("line {line}: {what}") };
+    let bad = |line: usize, what: &str| RunnerError::RunFolder {
+        path: path.to_path_buf(),
+        message: format!("line {line}: {what}"),
+    };
     let k = heads.tasks.len();
     text.lines()
         .enumerate()
         .skip(1)
         .filter(|(_, l)| !l.is_empty())
         .map(|(n, line)| {
-            let v: Vec<f64> = line.split(',').map(|x| x.parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad(n + 1, "expected numbers"))?;
+            let v: Vec<f64> = line
+                .split(',')
+                .map(|x| x.parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad(n + 1, "expected numbers"))?;
             if v.len() != 4 + 2 * k {
                 return Err(bad(n + 1, &format!("expected {} columns, found {}", 4 + 2 * k, v.len())));
             }
@@ -503,7 +583,8 @@ fn read_timings(path: &Path) -> Vec<(usize, f64, f64)> {
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunnerError> {
     let bytes = std::fs::read(path).map_err(|e| RunnerError::io(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| RunnerError::RunFolder { path: path.to_path_buf(), message: e.to_string() })
+    serde_json::from_slice(&bytes)
+        .map_err(|e| RunnerError::RunFolder { path: path.to_path_buf(), message: e.to_string() })
 }
 
 pub(crate) fn predictions_csv(data: &Data, heads: &Heads, eval: &Evaluation) -> String {
@@ -544,7 +625,9 @@ fn data_warnings(data: &Data, heads: &Heads) -> Vec<String> {
     if test < 1000 {
         // half-width of a 95% normal interval for an accuracy near 0.5, the widest case
         let half = 1.96 * (0.25 / test.max(1) as f64).sqrt() * 100.0;
-        w.push(format!("tiny test set: {test} faces, so a test accuracy is only known to about ±{half:.1} points (95%)"));
+        w.push(format!(
+            "tiny test set: {test} faces, so a test accuracy is only known to about ±{half:.1} points (95%)"
+        ));
     }
     let train: Vec<usize> = data.split.indices(Part::Train);
     for (i, t) in heads.tasks.iter().enumerate() {

@@ -64,12 +64,18 @@ fn read(path: &Path) -> Result<String, RunnerError> {
 }
 
 fn json(path: &Path) -> Result<serde_json::Value, RunnerError> {
-    serde_json::from_str(&read(path)?).map_err(|e| RunnerError::RunFolder { path: path.to_path_buf(), message: e.to_string() })
+    serde_json::from_str(&read(path)?)
+        .map_err(|e| RunnerError::RunFolder { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// Compares two texts token by token: equal tokens match; numeric tokens match within `tol`.
 pub fn numbers_match(a: &str, b: &str, tol: f64) -> bool {
-    let split = |s: &str| s.split(|c: char| c == ',' || c.is_whitespace() || c == ':' || c == '[' || c == ']').filter(|t| !t.is_empty()).map(str::to_string).collect::<Vec<_>>();
+    let split = |s: &str| {
+        s.split(|c: char| c == ',' || c.is_whitespace() || c == ':' || c == '[' || c == ']')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     let (ta, tb) = (split(a), split(b));
     ta.len() == tb.len()
         && ta.iter().zip(&tb).all(|(x, y)| {
@@ -82,7 +88,11 @@ pub fn numbers_match(a: &str, b: &str, tol: f64) -> bool {
 }
 
 fn first_difference(a: &str, b: &str) -> Option<String> {
-    a.lines().zip(b.lines()).enumerate().find(|(_, (x, y))| x != y).map(|(i, (x, y))| format!("  first difference, line {}:\n    recorded: {x}\n    re-run:   {y}", i + 1))
+    a.lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+        .map(|(i, (x, y))| format!("  first difference, line {}:\n    recorded: {x}\n    re-run:   {y}", i + 1))
 }
 
 #[cfg(test)]

@@ -37,10 +37,12 @@ pub fn annotate(photo: &image::RgbImage, marks: &[Mark], path: &Path) -> Result<
         for m in marks {
             let (x0, y0) = (m.x as i32, m.y as i32);
             let (x1, y1) = ((m.x + m.width) as i32, (m.y + m.height) as i32);
-            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.stroke_width(thick))).map_err(|e| plot_err(e.to_string()))?;
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.stroke_width(thick)))
+                .map_err(|e| plot_err(e.to_string()))?;
             let text_w = (m.label.chars().count() as u32 * px * 55 / 100 + 8) as i32;
             let ty = if y0 >= px as i32 + 6 { y0 - px as i32 - 6 } else { y1 };
-            root.draw(&Rectangle::new([(x0, ty), (x0 + text_w, ty + px as i32 + 6)], colour.filled())).map_err(|e| plot_err(e.to_string()))?;
+            root.draw(&Rectangle::new([(x0, ty), (x0 + text_w, ty + px as i32 + 6)], colour.filled()))
+                .map_err(|e| plot_err(e.to_string()))?;
             root.draw(&Text::new(m.label.clone(), (x0 + 4, ty + 3), font(px))).map_err(|e| plot_err(e.to_string()))?;
         }
         root.present().map_err(|e| plot_err(e.to_string()))?;

@@ -68,7 +68,13 @@ impl Confusion {
                 let precision = ratio(tp, predicted);
                 let recall = ratio(tp, support);
                 let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-                ClassScores { class: names.get(c).cloned().unwrap_or_else(|| c.to_string()), precision, recall, f1, support }
+                ClassScores {
+                    class: names.get(c).cloned().unwrap_or_else(|| c.to_string()),
+                    precision,
+                    recall,
+                    f1,
+                    support,
+                }
             })
             .collect()
     }

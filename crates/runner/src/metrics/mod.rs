@@ -62,7 +62,8 @@ impl HeadOutputs {
     pub fn summarize(&self, classes: Option<&[String]>, ordinal: bool) -> HeadMetrics {
         match self {
             HeadOutputs::Classes { k, probs, truth } => {
-                let names: Vec<String> = classes.map(|c| c.to_vec()).unwrap_or_else(|| (0..*k).map(|i| i.to_string()).collect());
+                let names: Vec<String> =
+                    classes.map(|c| c.to_vec()).unwrap_or_else(|| (0..*k).map(|i| i.to_string()).collect());
                 let mut confusion = Confusion::new(*k);
                 for (p, t) in self.predicted_classes().iter().zip(truth) {
                     confusion.add(*t as usize, *p);
@@ -87,7 +88,9 @@ impl HeadOutputs {
                     confusion: confusion.counts,
                 }
             }
-            HeadOutputs::Values { pred, truth } => HeadMetrics::Regression { mae: regression::mae(pred, truth), rmse: regression::rmse(pred, truth) },
+            HeadOutputs::Values { pred, truth } => {
+                HeadMetrics::Regression { mae: regression::mae(pred, truth), rmse: regression::rmse(pred, truth) }
+            }
         }
     }
 }
