@@ -4,6 +4,7 @@
 
 mod integration {
     pub mod common;
+    mod detect_predict;
     mod experiments;
     mod predict_real;
     mod reproduce;
