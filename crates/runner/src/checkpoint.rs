@@ -37,6 +37,21 @@ impl Checkpoints {
         Checkpoints { dir }
     }
 
+    /// Removes temp files a killed run left half-written (in this folder and the run folder above);
+    /// the committed files they were replacing are intact. Returns the names removed.
+    pub fn remove_stale_temps(&self) -> Vec<String> {
+        let mut removed = Vec::new();
+        for dir in [Some(self.dir.as_path()), self.dir.parent()].into_iter().flatten() {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.contains(".tmp") && entry.path().is_file() && std::fs::remove_file(entry.path()).is_ok() {
+                    removed.push(name);
+                }
+            }
+        }
+        removed
+    }
+
     fn state_path(&self) -> PathBuf {
         self.dir.join("state.json")
     }

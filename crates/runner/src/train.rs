@@ -168,6 +168,9 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
                 ),
             });
         }
+        for name in ckpts.remove_stale_temps() {
+            log(&dir, opts.progress, &format!("removed {name}, half-written when the run was stopped"))?;
+        }
         if let Some(saved) = ckpts.load_state()? {
             ckpts.restore(&saved, &mut vs, &mut opt)?;
             rows = read_metrics(&dir.metrics(), &heads)?.into_iter().take(saved.epoch).collect();
