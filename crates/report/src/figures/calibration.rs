@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{dashed_legend, font, render_png, AXIS_DESC_PX, BLUE_OI, GREY, LABEL_PX, LEGEND_PX, TITLE_PX, VERMILLION};
+use super::{dashed_legend, font, house_mesh, render_png, BLUE_OI, GREY, LEGEND_PX, TITLE_PX, VERMILLION};
 use crate::stats::ReliabilityBin;
 use crate::ReportError;
 
@@ -23,18 +23,13 @@ pub(crate) fn reliability_diagram(
             .x_label_area_size(60)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0..1.0, 0.0..1.04)?;
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart)
             .x_desc("confidence (max softmax probability)")
             .y_desc("accuracy (fraction correct)")
             .x_labels(6)
             .y_labels(6)
             .x_label_formatter(&|v| format!("{v:.1}"))
             .y_label_formatter(&|v| format!("{v:.1}"))
-            .axis_desc_style(font(AXIS_DESC_PX))
-            .label_style(font(LABEL_PX))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()?;
         let gap = 0.006;
         chart
@@ -81,17 +76,13 @@ pub(crate) fn reliability_diagram(
             .x_label_area_size(60)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0..1.0, 0.0..max_count * 1.1)?;
-        hist.configure_mesh()
+        house_mesh(&mut hist)
             .x_desc("confidence (max softmax probability)")
             .y_desc("faces")
             .x_labels(6)
             .y_labels(4)
             .x_label_formatter(&|v| format!("{v:.1}"))
             .y_label_formatter(&|v| format!("{v:.0}"))
-            .axis_desc_style(font(AXIS_DESC_PX))
-            .label_style(font(LABEL_PX))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()?;
         hist.draw_series(
             bins.iter().filter(|b| b.count > 0).map(|b| {

@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    font, integer_label, padded_range, render_png, DrawResult, AXIS_DESC_PX, BLUE_OI, GREY, LABEL_PX, LEGEND_PX,
-    SERIES, TITLE_PX, VERMILLION,
+    font, house_mesh, integer_label, padded_range, render_png, DrawResult, BLUE_OI, GREY, LABEL_PX, LEGEND_PX, SERIES,
+    TITLE_PX, VERMILLION,
 };
 use crate::run::{CurveMetric, Epochs};
 use crate::ReportError;
@@ -126,18 +126,13 @@ fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, p: &Panel) -> DrawRe
         .x_label_area_size(60)
         .y_label_area_size(90)
         .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
+    house_mesh(&mut chart)
         .x_desc("epoch")
         .y_desc(p.y_desc.as_str())
         .x_labels(n_epochs.min(12))
         .y_labels(8)
         .x_label_formatter(&integer_label)
         .y_label_formatter(&|y| format!("{y:.decimals$}"))
-        .axis_desc_style(font(AXIS_DESC_PX))
-        .label_style(font(LABEL_PX))
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.12))
         .draw()?;
 
     if let Some((e, label)) = &p.marker_epoch {

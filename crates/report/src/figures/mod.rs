@@ -9,6 +9,8 @@ pub(crate) mod roc;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::chart::{ChartContext, MeshStyle};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::ComposedElement;
 use plotters::prelude::*;
@@ -95,6 +97,19 @@ pub(crate) fn dashed_legend<DB: DrawingBackend>((x, y): (i32, i32), color: RGBCo
     EmptyElement::at((x, y))
         + PathElement::new(vec![(-14, 0), (-4, 0)], color.stroke_width(2))
         + PathElement::new(vec![(4, 0), (14, 0)], color.stroke_width(2))
+}
+
+/// The house style of a chart's mesh (bundled fonts, no minor grid, a faint major grid); callers
+/// add their axis titles and labels, then `draw()`.
+pub(crate) fn house_mesh<'a, 'b, DB: DrawingBackend>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
+    let mut mesh = chart.configure_mesh();
+    mesh.axis_desc_style(font(AXIS_DESC_PX))
+        .label_style(font(LABEL_PX))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.12));
+    mesh
 }
 
 /// A text style in the bundled font.

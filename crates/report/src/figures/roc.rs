@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{dashed_legend, font, render_png, AXIS_DESC_PX, BLUE_OI, GREY, LABEL_PX, LEGEND_PX, TITLE_PX};
+use super::{dashed_legend, font, house_mesh, render_png, BLUE_OI, GREY, LEGEND_PX, TITLE_PX};
 use crate::ReportError;
 
 /// Draws the ROC curve `points` (false positive rate, true positive rate) with its `auc`.
@@ -22,18 +22,13 @@ pub(crate) fn roc_curve(
             .x_label_area_size(70)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart)
             .x_desc("false positive rate (1 - specificity)")
             .y_desc("true positive rate (sensitivity)")
             .x_labels(6)
             .y_labels(6)
             .x_label_formatter(&|v| format!("{v:.1}"))
             .y_label_formatter(&|v| format!("{v:.1}"))
-            .axis_desc_style(font(AXIS_DESC_PX))
-            .label_style(font(LABEL_PX))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()?;
         chart
             .draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 10, 8, GREY.stroke_width(2)))?
