@@ -35,3 +35,13 @@ test:
 lint:
     cargo fmt --all -- --check
     {{with}} cargo clippy --workspace --all-targets -- -D warnings
+
+# Benchmark agelab against PyTorch, Keras and OpenCV on this machine (installs its Python side on
+# first use); writes bench/results.md and bench/results.csv. `just bench --quick`: a smoke test.
+bench *args:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    start=$(date +%s)
+    py="$(bench/setup-python.sh | tail -n 1)"
+    {{with}} cargo build --release -p dataset --example decode_bench -p runner --example train_bench
+    BENCH_SETUP_SECONDS=$(( $(date +%s) - start )) {{with}} "$py" bench/run.py {{args}}
