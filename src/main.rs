@@ -25,6 +25,10 @@ enum Command {
     Report {
         /// The run folder.
         run_dir: PathBuf,
+        /// Also draw a grid of sample test faces, read from IMAGES (default: the run's data folder).
+        /// Local only: UTKFace images must never be committed.
+        #[arg(long, value_name = "IMAGES", num_args = 0..=1, require_equals = true)]
+        faces: Option<Option<PathBuf>>,
     },
     /// Compare runs side by side (HTML, CSV, Markdown) with the literature table.
     Compare(cmd::compare::Args),
@@ -45,7 +49,7 @@ enum Command {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Run(a) => cmd::run::run(a),
-        Command::Report { run_dir } => cmd::report(&run_dir),
+        Command::Report { run_dir, faces } => cmd::report_with_faces(&run_dir, faces),
         Command::Compare(a) => cmd::compare::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Sweep(a) => cmd::sweep::run(a),

@@ -1,4 +1,4 @@
-//! `agelab compare`: runs side by side.
+//! `agelab compare`: runs side by side, and the literature table next to what they measured.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,6 +17,29 @@ pub struct Args {
     /// Output folder.
     #[arg(long, default_value = "reports/comparison")]
     out: PathBuf,
+    /// The literature table joined with the runs [default: literature/papers.csv here, else in
+    /// agelab's source tree].
+    #[arg(long, value_name = "CSV")]
+    literature: Option<PathBuf>,
+    /// Leave the literature table out.
+    #[arg(long, conflicts_with = "literature")]
+    no_literature: bool,
+}
+
+/// Where the literature table is looked for when --literature is not given.
+const LITERATURE_CSV: &str = "literature/papers.csv";
+
+/// The literature table to join: the one asked for, else the default one if it exists.
+fn literature(a: &Args) -> Option<PathBuf> {
+    if a.no_literature {
+        return None;
+    }
+    if let Some(path) = &a.literature {
+        return Some(path.clone());
+    }
+    [PathBuf::from(LITERATURE_CSV), PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(LITERATURE_CSV)]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 /// The latest run folder of an experiment that has test metrics.
@@ -49,7 +72,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
         })
         .collect::<Result<_>>()?;
-    let index = report::compare(&dirs, &a.out).context("writing the comparison")?;
+    let index = match literature(&a) {
+        Some(papers) => report::compare_with_literature(&dirs, &a.out, &papers),
+        None => report::compare(&dirs, &a.out),
+    }
+    .context("writing the comparison")?;
     println!("comparison: {}", index.display());
     Ok(ExitCode::SUCCESS)
 }

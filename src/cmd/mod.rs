@@ -39,8 +39,16 @@ impl TrainOpts {
 
 /// `agelab report <run-dir>`.
 pub fn report(run_dir: &Path) -> Result<ExitCode> {
-    let index =
-        report::render_run(run_dir).with_context(|| format!("rendering the report of {}", run_dir.display()))?;
+    report_with_faces(run_dir, None)
+}
+
+/// `agelab report [--faces[=IMAGES]] <run-dir>`: `Some(None)` reads the faces from the folder the
+/// run's manifest names as its data root.
+pub fn report_with_faces(run_dir: &Path, faces: Option<Option<PathBuf>>) -> Result<ExitCode> {
+    let faces = faces.map(|dir| dir.map_or(report::FaceImages::DataRoot, report::FaceImages::Folder));
+    let options = report::RenderOptions { faces };
+    let index = report::render_run_with(run_dir, &options)
+        .with_context(|| format!("rendering the report of {}", run_dir.display()))?;
     println!("report: {}", index.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,4 +1,5 @@
-//! The comparison of several runs: a polars DataFrame written as CSV, Markdown and HTML.
+//! The comparison of several runs: a polars DataFrame written as CSV, Markdown and HTML, and the
+//! literature table joined with what the runs measured.
 
 use std::path::{Path, PathBuf};
 
@@ -7,8 +8,16 @@ use polars::prelude::*;
 use crate::figures::curves::valid_overlay;
 use crate::html::{escape, figure, page, table, Cell};
 use crate::io::write_atomic;
+use crate::literature::{literature_frame, Paper};
 use crate::run::{HeadMetrics, Run};
 use crate::ReportError;
+
+/// How to read the literature table (Markdown and HTML).
+const LITERATURE_NOTE: &str = "Each row is one figure of one paper (literature/papers.csv, with its source). \
+\"reported\" is the paper's figure, \"measured_here\" agelab's test figure for the experiment that reproduces the row \
+(same unit: % or years), on agelab's data and protocol (agelab_protocol). \"comparable_here\" says whether the two \
+share data and protocol; \"note\" says why not, or why nothing was measured. \"report_says\" is the student report's \
+figure where it differs from the paper.";
 
 /// Test metrics that can appear per head, in column order.
 const METRICS: [&str; 6] = ["accuracy", "one_off", "macro_f1", "auc", "mae", "rmse"];
@@ -77,11 +86,18 @@ fn cell_text(name: &str, v: &AnyValue<'_>) -> String {
         AnyValue::String(s) => (*s).to_owned(),
         AnyValue::StringOwned(s) => s.to_string(),
         AnyValue::Float64(f) if name.ends_with("seconds") => format!("{f:.1}"),
+        AnyValue::Float64(f) if name == "reported" || name == "measured_here" => figure_text(*f),
         AnyValue::Float64(f) if name.ends_with("mae") || name.ends_with("rmse") => format!("{f:.2}"),
         AnyValue::Float64(f) => format!("{f:.4}"),
         AnyValue::Float32(f) => format!("{f:.4}"),
         other => other.to_string(),
     }
+}
+
+/// A figure in % or years: two decimals at most, trailing zeros dropped (86.8, 44.26, 94).
+fn figure_text(f: f64) -> String {
+    let s = format!("{f:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn is_numeric(c: &Column) -> bool {
@@ -111,7 +127,7 @@ pub(crate) fn to_markdown(df: &DataFrame) -> PolarsResult<String> {
     Ok(s)
 }
 
-fn to_html(df: &DataFrame) -> PolarsResult<String> {
+fn to_html(df: &DataFrame, row_class: impl Fn(usize) -> Option<&'static str>) -> PolarsResult<String> {
     let cols = df.columns();
     let header: Vec<&str> = cols.iter().map(|c| c.name().as_str()).collect();
     let mut rows = Vec::with_capacity(df.height());
@@ -123,11 +139,26 @@ fn to_html(df: &DataFrame) -> PolarsResult<String> {
         }
         rows.push(row);
     }
-    Ok(table("", &header, &rows, |_| None))
+    Ok(table("", &header, &rows, row_class))
 }
 
-/// Writes the comparison of `run_dirs` into `out_dir`; see [`crate::compare`].
-pub(crate) fn compare(run_dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf, ReportError> {
+/// Writes `df` as CSV to `path`, atomically.
+fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), ReportError> {
+    let mut csv = Vec::new();
+    CsvWriter::new(&mut csv)
+        .include_header(true)
+        .finish(df)
+        .map_err(|source| ReportError::Table { path: path.to_path_buf(), source })?;
+    write_atomic(path, &csv)
+}
+
+/// Writes the comparison of `run_dirs` into `out_dir`, with the literature table joined to the
+/// runs when `literature` is given; see [`crate::compare`].
+pub(crate) fn compare(
+    run_dirs: &[PathBuf],
+    out_dir: &Path,
+    literature: Option<&[Paper]>,
+) -> Result<PathBuf, ReportError> {
     if run_dirs.is_empty() {
         return Err(ReportError::NoRuns { path: out_dir.to_path_buf() });
     }
@@ -139,12 +170,20 @@ pub(crate) fn compare(run_dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf, R
         move |source| ReportError::Table { path, source }
     };
     let mut df = comparison_frame(&runs).map_err(table_err(&csv_path))?;
-    let mut csv = Vec::new();
-    CsvWriter::new(&mut csv).include_header(true).finish(&mut df).map_err(table_err(&csv_path))?;
-    write_atomic(&csv_path, &csv)?;
+    write_csv(&mut df, &csv_path)?;
+
+    let lit_path = out_dir.join("literature.csv");
+    let mut lit = literature.map(|papers| literature_frame(papers, &runs)).transpose().map_err(table_err(&lit_path))?;
+    if let Some(lit) = &mut lit {
+        write_csv(lit, &lit_path)?;
+    }
 
     let md_path = out_dir.join("comparison.md");
-    let md = to_markdown(&df).map_err(table_err(&md_path))?;
+    let mut md = to_markdown(&df).map_err(table_err(&md_path))?;
+    if let Some(lit) = &lit {
+        md.push_str(&format!("\n## Literature: reported vs measured here\n\n{LITERATURE_NOTE}\n\n"));
+        md.push_str(&to_markdown(lit).map_err(table_err(&md_path))?);
+    }
     write_atomic(&md_path, md.as_bytes())?;
 
     // Unique legend labels, even for copies of one run.
@@ -166,11 +205,25 @@ pub(crate) fn compare(run_dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf, R
 
     let index = out_dir.join("index.html");
     let mut body = String::from("<h2>Test metrics</h2>\n");
-    body.push_str(&to_html(&df).map_err(table_err(&index))?);
+    body.push_str("<div class=\"wide\">\n");
+    body.push_str(&to_html(&df, |_| None).map_err(table_err(&index))?);
+    body.push_str("</div>\n");
     body.push_str(
         "<p class=\"note\">Also written as <a href=\"comparison.csv\">comparison.csv</a> and \
          <a href=\"comparison.md\">comparison.md</a>.</p>\n",
     );
+    if let Some(lit) = &lit {
+        let measured = lit.column("measured_here").map_err(table_err(&index))?;
+        let unmeasured: Vec<bool> = (0..lit.height()).map(|i| measured.get(i).is_ok_and(|v| v.is_null())).collect();
+        body.push_str("<h2 id=\"literature\">Literature: reported vs measured here</h2>\n");
+        body.push_str(&format!("<p class=\"note\">{}</p>\n", escape(LITERATURE_NOTE)));
+        body.push_str("<div class=\"wide\">\n");
+        body.push_str(
+            &to_html(lit, |i| unmeasured.get(i).copied().unwrap_or(false).then_some("unmeasured"))
+                .map_err(table_err(&index))?,
+        );
+        body.push_str("</div>\n<p class=\"note\">Also written as <a href=\"literature.csv\">literature.csv</a>; rows without a measured figure are greyed.</p>\n");
+    }
     body.push_str("<h2>Validation curves</h2>\n");
     body.push_str(&figure(
         curves,

@@ -5,9 +5,12 @@
 
 mod compare;
 mod error;
+mod faces;
 mod figures;
+mod heads;
 mod html;
 mod io;
+pub mod literature;
 mod run;
 pub mod stats;
 mod tables;
@@ -18,19 +21,42 @@ use std::path::{Path, PathBuf};
 pub use error::ReportError;
 pub use figures::annotate::{annotate, Mark};
 
-use figures::{calibration, confusion, curves, roc, slug};
+use figures::roc::RocCurve;
+use figures::{calibration, confusion, curves, roc, scatter, slug};
+use heads::{class_scores, computed_metrics, confidence, macro_auc, one_vs_rest, CALIBRATION_BINS};
 use html::{escape, figure, page};
-use run::{HeadMetrics, HeadPredictions, Run};
+use run::{HeadMetrics, HeadPredictions, Predictions, Run};
 
-/// Confidence bins of the reliability diagrams.
-const CALIBRATION_BINS: usize = 10;
+/// What a per-run page shows beyond the run folder's own files.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Where to read the test faces' images (UTKFace) for a grid of sample test faces, written to
+    /// `report/faces/` with a `.gitignore`, since the images must never be committed. `None` (the
+    /// default, and every committed report) leaves the grid out.
+    pub faces: Option<FaceImages>,
+}
+
+/// The folder of the test faces' images.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaceImages {
+    /// The data folder the run's manifest names (`data_root`).
+    DataRoot,
+    /// This folder.
+    Folder(PathBuf),
+}
 
 /// Renders the report of the run folder `run_dir`.
 ///
 /// Writes `<run_dir>/report/index.html` and its PNG figures in `<run_dir>/report/`, and returns
 /// the path of `index.html`. Needs `manifest.json` and `metrics.csv`; shows whatever else the
-/// run has (`test-metrics.json`, `predictions.csv`, `load-summary.json`, `train.log`).
+/// run has (`test-metrics.json`, `predictions.csv`, `load-summary.json`, `train.log`,
+/// `model-summary.txt`).
 pub fn render_run(run_dir: &Path) -> Result<PathBuf, ReportError> {
+    render_run_with(run_dir, &RenderOptions::default())
+}
+
+/// [`render_run`] with options (the sample-face grid).
+pub fn render_run_with(run_dir: &Path, options: &RenderOptions) -> Result<PathBuf, ReportError> {
     let run = Run::read(run_dir)?;
     let out = run_dir.join("report");
     let mut page_alerts: Vec<String> = Vec::new();
@@ -53,6 +79,7 @@ pub fn render_run(run_dir: &Path) -> Result<PathBuf, ReportError> {
 
     body.push_str("<h2>Run</h2>\n");
     body.push_str(&tables::run_facts(&run));
+    body.push_str(&faces_section(&run, options, &out)?);
 
     // Test metrics per head.
     if let Some(test) = &run.test {
@@ -123,17 +150,23 @@ pub fn render_run(run_dir: &Path) -> Result<PathBuf, ReportError> {
                 continue;
             };
             if classes.len() == 2 {
-                let (scores, positives) = binary_scores(truth, probs);
+                let (scores, positives) = class_scores(truth, probs, 1);
                 if let Some(auc) = stats::auc(&scores, &positives) {
                     let file = names.take(&format!("roc-{}", slug(name)));
-                    let points = stats::roc_curve(&scores, &positives);
-                    roc::roc_curve(&out.join(&file), name, &classes[1], &points, auc)?;
+                    let curve = RocCurve {
+                        label: format!("model (AUC = {auc:.3})"),
+                        points: stats::roc_curve(&scores, &positives),
+                    };
+                    let title = format!("ROC: head \"{name}\" (positive class: {})", classes[1]);
+                    roc::roc_curves(&out.join(&file), &title, &[curve])?;
                     roc_html.push_str(&figure(
                         &file,
                         &format!("ROC curve of head {name}"),
                         &format!("Head \"{name}\": ROC from the predicted probability of \"{}\" in predictions.csv; AUC = {auc:.3}.", classes[1]),
                     ));
                 }
+            } else if classes.len() > 2 {
+                roc_html.push_str(&one_vs_rest_section(&out, &mut names, name, classes, truth, probs)?);
             }
             let (conf, correct) = confidence(truth, pred, probs);
             let bins = stats::reliability_bins(&conf, &correct, CALIBRATION_BINS);
@@ -156,6 +189,11 @@ pub fn render_run(run_dir: &Path) -> Result<PathBuf, ReportError> {
             body.push_str(&cal_html);
             body.push_str("</div>\n");
         }
+        let scatter_html = regression_section(p, &out, &mut names)?;
+        if !scatter_html.is_empty() {
+            body.push_str("<h2>Age: predicted vs true</h2>\n");
+            body.push_str(&scatter_html);
+        }
         let fair = tables::fairness(p);
         if !fair.is_empty() {
             body.push_str("<h2>Fairness: test metrics per race and gender</h2>\n");
@@ -169,6 +207,12 @@ pub fn render_run(run_dir: &Path) -> Result<PathBuf, ReportError> {
         run.epochs.epoch.len(),
         tables::epochs_table(&run.epochs)
     ));
+    if let Ok(summary) = std::fs::read_to_string(run.dir.join("model-summary.txt")) {
+        body.push_str(&format!(
+            "<h2>Model summary</h2>\n<details><summary>Layers, output shapes, parameters and multiply-adds (model-summary.txt)</summary>\n<pre><code>{}</code></pre>\n</details>\n",
+            escape(summary.trim_end())
+        ));
+    }
     if let Some(ls) = &run.load_summary {
         body.push_str("<h2>Data</h2>\n");
         body.push_str(&tables::load_summary(ls));
@@ -202,7 +246,19 @@ pub fn render_run(run_dir: &Path) -> Result<PathBuf, ReportError> {
 /// `valid-curves.png` (validation accuracy or MAE per epoch, runs overlaid) and `index.html`,
 /// whose path is returned.
 pub fn compare(run_dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf, ReportError> {
-    compare::compare(run_dirs, out_dir)
+    compare::compare(run_dirs, out_dir, None)
+}
+
+/// [`compare`], plus the literature table read from `literature` (see [`literature::read`])
+/// joined with the runs by experiment name: written as `literature.csv`, as a second table in
+/// `comparison.md`, and as a section of `index.html`, "reported" next to "measured_here".
+pub fn compare_with_literature(
+    run_dirs: &[PathBuf],
+    out_dir: &Path,
+    literature: &Path,
+) -> Result<PathBuf, ReportError> {
+    let papers = literature::read(literature)?;
+    compare::compare(run_dirs, out_dir, Some(&papers))
 }
 
 /// PNG file names handed out once each.
@@ -221,39 +277,121 @@ impl FileNames {
     }
 }
 
-/// Probability of class 1 and whether class 1 is true, per face of a binary head.
-fn binary_scores(truth: &[usize], probs: &[Vec<f64>]) -> (Vec<f64>, Vec<bool>) {
-    let scores = probs.iter().map(|r| r.get(1).copied().unwrap_or(f64::NAN)).collect();
-    (scores, truth.iter().map(|&t| t == 1).collect())
-}
-
-/// Max probability and correctness of each prediction.
-fn confidence(truth: &[usize], pred: &[usize], probs: &[Vec<f64>]) -> (Vec<f64>, Vec<bool>) {
-    let conf = probs.iter().map(|r| r.iter().copied().fold(f64::NAN, f64::max)).collect();
-    let correct = truth.iter().zip(pred).map(|(t, p)| t == p).collect();
-    (conf, correct)
-}
-
-/// AUC and ECE of classification head `name` from predictions.csv, where available.
-fn computed_metrics(run: &Run, name: &str) -> tables::Computed {
-    let mut c = tables::Computed { auc: None, ece: None };
-    let Some(p) = &run.predictions else {
-        return c;
+/// The one-vs-rest ROC figure and per-class AUC table of a multi-class head.
+fn one_vs_rest_section(
+    out: &Path,
+    names: &mut FileNames,
+    name: &str,
+    classes: &[String],
+    truth: &[usize],
+    probs: &[Vec<f64>],
+) -> Result<String, ReportError> {
+    let rocs = one_vs_rest(classes, truth, probs);
+    let Some(mean) = macro_auc(&rocs) else {
+        return Ok(String::new());
     };
+    let curves: Vec<RocCurve> = rocs
+        .iter()
+        .filter(|r| r.auc.is_some())
+        .map(|r| RocCurve {
+            label: format!("{} vs rest (AUC = {})", r.class, tables::frac(r.auc)),
+            points: r.points.clone(),
+        })
+        .collect();
+    let file = names.take(&format!("roc-{}", slug(name)));
+    roc::roc_curves(&out.join(&file), &format!("One-vs-rest ROC: head \"{name}\""), &curves)?;
+    let mut s = String::from("<div class=\"grid\">\n");
+    s.push_str(&figure(
+        &file,
+        &format!("one-vs-rest ROC curves of head {name}"),
+        &format!("Head \"{name}\": each class against all others, from its predicted probability in predictions.csv; macro-average AUC = {mean:.3}."),
+    ));
+    let rows: Vec<Vec<html::Cell>> = rocs
+        .iter()
+        .map(|r| {
+            vec![
+                html::Cell::Text(r.class.clone()),
+                html::Cell::Num(r.support.to_string()),
+                html::Cell::Num(tables::frac(r.auc)),
+            ]
+        })
+        .collect();
+    s.push_str("<div>\n");
+    s.push_str(&html::table("", &["class", "faces", "AUC (one vs rest)"], &rows, |_| None));
+    s.push_str(&format!("<p>Macro-average AUC: <b>{mean:.3}</b></p>\n</div>\n</div>\n"));
+    Ok(s)
+}
+
+/// Predicted-vs-true figures of the regression heads.
+fn regression_section(p: &Predictions, out: &Path, names: &mut FileNames) -> Result<String, ReportError> {
+    let mut s = String::new();
     for h in &p.heads {
-        if let HeadPredictions::Classification { name: n, classes, truth, pred, probs } = h {
-            if n != name {
-                continue;
-            }
-            if classes.len() == 2 {
-                let (scores, positives) = binary_scores(truth, probs);
-                c.auc = stats::auc(&scores, &positives);
-            }
-            let (conf, correct) = confidence(truth, pred, probs);
-            c.ece = stats::expected_calibration_error(&stats::reliability_bins(&conf, &correct, CALIBRATION_BINS));
-        }
+        let HeadPredictions::Regression { name, truth, pred } = h else {
+            continue;
+        };
+        let errors: Vec<f64> = truth.iter().zip(pred).map(|(t, p)| (t - p).abs()).collect();
+        let Some(mae) = run::Epochs::mean(&errors) else {
+            continue;
+        };
+        let file = names.take(&format!("scatter-{}", slug(name)));
+        scatter::predicted_vs_true(&out.join(&file), name, truth, pred, mae)?;
+        s.push_str(&figure(
+            &file,
+            &format!("predicted against true age for head {name}"),
+            &format!("Head \"{name}\": one dot per test face (predictions.csv); MAE = {mae:.2} years. The orange line is the mean prediction per 5-year bin of true age: where it leaves the diagonal, the head pulls predictions towards the middle ages."),
+        ));
     }
-    c
+    Ok(s)
+}
+
+/// The sample-face section: the grid when asked for and readable, otherwise why it is absent.
+fn faces_section(run: &Run, options: &RenderOptions, out: &Path) -> Result<String, ReportError> {
+    let head = "<h2>Sample test faces</h2>\n";
+    let images = match &options.faces {
+        Some(FaceImages::Folder(dir)) => Some(dir.clone()),
+        Some(FaceImages::DataRoot) => {
+            Some(run.manifest.data_root.as_ref().map(PathBuf::from).ok_or_else(|| ReportError::Inconsistent {
+                path: run.dir.join("manifest.json"),
+                message: "no data_root to read the sample faces from; name their folder instead".to_owned(),
+            })?)
+        }
+        None => None,
+    };
+    let (Some(images), Some(p)) = (images, run.predictions.as_ref()) else {
+        faces::remove(out)?;
+        return Ok(format!(
+            "{head}<p class=\"note\">Not drawn: UTKFace's licence keeps its images out of the repository, so committed \
+             reports omit them. <code>agelab report --faces &lt;run-dir&gt;</code> draws 24 test faces with their true \
+             and predicted labels from the images on this machine (into <code>report/faces/</code>, which git ignores).</p>\n"
+        ));
+    };
+    let drawn = faces::render(p, &images, out)?;
+    if drawn.shown == 0 {
+        return Ok(format!(
+            "{head}<p class=\"note\">No test face image could be read from <code>{}</code>.</p>\n",
+            escape(&images.display().to_string())
+        ));
+    }
+    let missing = if drawn.unreadable > 0 {
+        format!(" {} chosen images could not be read.", drawn.unreadable)
+    } else {
+        String::new()
+    };
+    Ok(format!(
+        "{head}<div class=\"faces\">\n{}</div>\n",
+        figure(
+            faces::GRID_FILE,
+            "sample test faces with true and predicted labels",
+            &format!(
+                "{} test faces from {} (half right, half wrong by the first head, spread over the test set): true \u{2192} predicted; \
+                 blue with \u{2713} is right, orange with \u{2717} wrong (regression: within {:.0} years). Local only: \
+                 report/faces/ is git-ignored and must not be committed.{missing}",
+                drawn.shown,
+                images.display(),
+                faces::TOLERANCE_YEARS
+            ),
+        )
+    ))
 }
 
 /// The warnings box: the run's own warnings, then the report's notes.

@@ -139,6 +139,8 @@ pub(crate) struct Manifest {
     pub split_sizes: Option<SplitSizes>,
     pub model: Option<String>,
     pub parameters: Option<u64>,
+    /// Multiply-adds per image.
+    pub multiply_adds: Option<u64>,
     pub input: Option<InputShape>,
     pub heads: Option<Vec<ManifestHead>>,
     pub started: Option<String>,
@@ -547,6 +549,8 @@ impl Epochs {
 #[derive(Debug)]
 pub(crate) struct Predictions {
     pub file: Vec<String>,
+    /// True age in years.
+    pub age: Vec<f64>,
     /// True gender code (0 male, 1 female).
     pub gender: Vec<Option<u8>>,
     /// True race code (0 white, 1 black, 2 asian, 3 indian, 4 others).
@@ -575,8 +579,7 @@ impl Predictions {
         let t = Table::read(path, "per-face test predictions (file, age, gender, race, per-head columns)")?;
         let fc = t.col("file", "the face's image file name")?;
         let file = t.rows.iter().map(|(_, r)| r.get(fc).unwrap_or("").to_owned()).collect();
-        // Read to check the contract; the report groups by gender and race only.
-        t.floats("age", "the true age in years")?;
+        let age = t.floats("age", "the true age in years")?;
         let code = |c: &str, n: usize, what: &str| -> Result<Vec<Option<u8>>, ReportError> {
             Ok(t.indices(c, n, true, what)?.into_iter().map(|v| v.map(|x| x as u8)).collect())
         };
@@ -619,6 +622,6 @@ impl Predictions {
                 }
             }
         }
-        Ok(Predictions { file, gender, race, heads: out })
+        Ok(Predictions { file, age, gender, race, heads: out })
     }
 }

@@ -35,7 +35,7 @@ pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -92,6 +92,7 @@ pub(crate) fn run_facts(run: &Run) -> String {
         ("Status", m.status.clone()),
         ("Model", m.model.clone()),
         ("Parameters", m.parameters.map(thousands)),
+        ("Multiply-adds per image", m.multiply_adds.map(|n| format!("{} ({:.2} M)", thousands(n), n as f64 / 1e6))),
         ("Heads", heads),
         ("Input", input),
         ("Seed", m.seed.map(|s| s.to_string())),

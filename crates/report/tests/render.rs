@@ -1,69 +1,12 @@
 //! End-to-end tests of `render_run` and `compare` on the fixture run folders in tests/data/.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
 
+use common::{check_page, copy_run, pngs_in};
 use report::{compare, render_run, ReportError};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
-}
-
-/// Copies a fixture run folder into `parent/<experiment>/<run-id>` so tests never write into the source tree.
-fn copy_run(name: &str, parent: &Path, sub: &str) -> PathBuf {
-    let dst = parent.join(sub);
-    fs::create_dir_all(&dst).expect("create run folder");
-    for entry in fs::read_dir(fixture(name)).expect("read fixture") {
-        let entry = entry.expect("fixture entry");
-        if entry.file_type().expect("file type").is_file() {
-            fs::copy(entry.path(), dst.join(entry.file_name())).expect("copy fixture file");
-        }
-    }
-    dst
-}
-
-/// The `src="..."` values of the page.
-fn image_refs(html: &str) -> BTreeSet<String> {
-    html.split("src=\"").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_owned).collect()
-}
-
-fn pngs_in(dir: &Path) -> BTreeSet<String> {
-    fs::read_dir(dir)
-        .expect("read report folder")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".png"))
-        .collect()
-}
-
-/// Decodes a PNG and checks that it is not blank: clearly more than one colour in use.
-fn assert_png_has_content(path: &Path) {
-    let img = image::open(path).unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display())).to_luma8();
-    assert!(img.width() >= 400 && img.height() >= 400, "{} is tiny", path.display());
-    let n = f64::from(img.width() * img.height());
-    let mean = img.pixels().map(|p| f64::from(p[0])).sum::<f64>() / n;
-    let var = img.pixels().map(|p| (f64::from(p[0]) - mean).powi(2)).sum::<f64>() / n;
-    assert!(var > 100.0, "{} looks blank (variance {var:.1})", path.display());
-    let dark = img.pixels().filter(|p| p[0] < 100).count();
-    assert!(dark > 500, "{} has almost no dark (text/line) pixels", path.display());
-}
-
-/// Checks the page against the report folder: every PNG written is referenced and every reference exists.
-fn check_page(index: &Path) -> String {
-    let html = fs::read_to_string(index).expect("read index.html");
-    let dir = index.parent().expect("report folder");
-    let refs = image_refs(&html);
-    let written = pngs_in(dir);
-    assert!(!written.is_empty(), "no PNG written");
-    assert_eq!(refs, written, "referenced images vs PNGs written");
-    for r in &refs {
-        assert!(dir.join(r).is_file(), "{r} is referenced but missing");
-        assert_png_has_content(&dir.join(r));
-    }
-    assert!(!html.contains("{{"), "unfilled placeholder");
-    html
-}
 
 #[test]
 fn renders_the_model4_fixture() {
@@ -74,10 +17,18 @@ fn renders_the_model4_fixture() {
     let html = check_page(&index);
 
     let pngs = pngs_in(&run.join("report"));
-    for expected in ["curves.png", "confusion-age.png", "calibration-age.png"] {
+    for expected in ["curves.png", "confusion-age.png", "calibration-age.png", "roc-age.png"] {
         assert!(pngs.contains(expected), "{expected} missing: {pngs:?}");
     }
-    assert!(!pngs.iter().any(|p| p.starts_with("roc-")), "no ROC for a 5-class head");
+    // One-vs-rest ROC of the 5-class head: a row per class and the macro average.
+    assert!(html.contains("One-vs-rest") || html.contains("one-vs-rest"));
+    assert!(html.contains("<th class=\"num\">AUC (one vs rest)</th>") && html.contains("Macro-average AUC"));
+    // No faces without --faces, and the page says why.
+    assert!(html.contains("Sample test faces") && html.contains("committed reports omit them"));
+    assert!(!run.join("report/faces").exists());
+    // Model summary and multiply-adds.
+    assert!(html.contains("<h2>Model summary</h2>") && html.contains("Multiply-adds per image: 11,011,328"));
+    assert!(html.contains("11,011,328 (11.01 M)"), "multiply-adds from the manifest");
 
     // Header.
     for s in [
@@ -115,7 +66,14 @@ fn renders_binary_and_regression_heads() {
     let index = render_run(&run).expect("render_run");
     let html = check_page(&index);
     let pngs = pngs_in(&run.join("report"));
-    for expected in ["roc-gender.png", "confusion-gender.png", "calibration-gender.png", "confusion-age.png"] {
+    for expected in [
+        "roc-gender.png",
+        "roc-age.png",
+        "confusion-gender.png",
+        "calibration-gender.png",
+        "confusion-age.png",
+        "scatter-age_years.png",
+    ] {
         assert!(pngs.contains(expected), "{expected} missing: {pngs:?}");
     }
     let test: serde_json::Value =
@@ -235,4 +193,48 @@ fn compare_mixes_heads_and_needs_runs() {
         assert!(header.split(',').any(|h| h == c), "{c} missing in {header}");
     }
     assert!(matches!(compare(&[], &out), Err(ReportError::NoRuns { .. })));
+}
+
+/// Writes a gray JPEG per test face of `run`'s predictions.csv into `dir`, as UTKFace would have them.
+fn fake_faces(run: &std::path::Path, dir: &std::path::Path) -> usize {
+    fs::create_dir_all(dir).expect("mkdir");
+    let csv = fs::read_to_string(run.join("predictions.csv")).expect("predictions.csv");
+    let mut n = 0;
+    for (i, line) in csv.lines().skip(1).enumerate() {
+        let file = line.split(',').next().expect("file column");
+        let shade = (40 + (i * 7) % 180) as u8;
+        let img = image::RgbImage::from_fn(200, 200, |x, y| image::Rgb([shade, (x % 256) as u8, (y % 256) as u8]));
+        img.save_with_format(dir.join(file), image::ImageFormat::Jpeg).expect("save jpeg");
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn draws_sample_faces_only_when_asked_and_keeps_them_out_of_git() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = copy_run("run-multitask", tmp.path(), "multitask/r");
+    let images = tmp.path().join("UTKFace");
+    assert!(fake_faces(&run, &images) >= 24);
+    let options = report::RenderOptions { faces: Some(report::FaceImages::Folder(images.clone())) };
+    let index = report::render_run_with(&run, &options).expect("render with faces");
+    let html = check_page(&index);
+    assert!(html.contains("src=\"faces/sample-faces.png\""));
+    assert!(html.contains("24 test faces"), "24 faces drawn");
+    let ignore = fs::read_to_string(run.join("report/faces/.gitignore")).expect(".gitignore");
+    assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+
+    // Rendering again without --faces removes the grid.
+    let html = check_page(&render_run(&run).expect("render"));
+    assert!(!html.contains("sample-faces.png") && !run.join("report/faces").exists());
+
+    // Unreadable images: the page says so, and no grid is written.
+    let options = report::RenderOptions { faces: Some(report::FaceImages::Folder(tmp.path().join("nowhere"))) };
+    let html = fs::read_to_string(report::render_run_with(&run, &options).expect("render")).expect("read");
+    assert!(html.contains("No test face image could be read"));
+
+    // The manifest's data root (the fixture's `data/UTKFace` does not exist here).
+    let options = report::RenderOptions { faces: Some(report::FaceImages::DataRoot) };
+    let html = fs::read_to_string(report::render_run_with(&run, &options).expect("render")).expect("read");
+    assert!(html.contains("No test face image could be read from <code>data/UTKFace</code>"));
 }

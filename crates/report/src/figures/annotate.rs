@@ -4,8 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{ensure_font, font, OKABE_ITO};
-use crate::io::write_atomic;
+use super::{font, render_png_over, OKABE_ITO};
 use crate::ReportError;
 
 /// One face to mark: its box in pixels and its label ("Female, 25-32 (0.87)").
@@ -25,32 +24,22 @@ pub struct Mark {
 
 /// Draws `marks` on a copy of `photo` and writes it to `path` as PNG, atomically.
 pub fn annotate(photo: &image::RgbImage, marks: &[Mark], path: &Path) -> Result<(), ReportError> {
-    let plot_err = |message: String| ReportError::Plot { path: path.to_path_buf(), message };
-    ensure_font().map_err(plot_err)?;
     let (w, h) = photo.dimensions();
-    let mut buf = photo.as_raw().clone();
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+    render_png_over(path, photo.clone(), |root| {
         let px = (h.max(w) / 40).clamp(14, 48);
         let thick = (px / 6).max(2);
         let colour = OKABE_ITO[1];
         for m in marks {
             let (x0, y0) = (m.x as i32, m.y as i32);
             let (x1, y1) = ((m.x + m.width) as i32, (m.y + m.height) as i32);
-            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.stroke_width(thick)))
-                .map_err(|e| plot_err(e.to_string()))?;
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.stroke_width(thick)))?;
             let text_w = (m.label.chars().count() as u32 * px * 55 / 100 + 8) as i32;
             let ty = if y0 >= px as i32 + 6 { y0 - px as i32 - 6 } else { y1 };
-            root.draw(&Rectangle::new([(x0, ty), (x0 + text_w, ty + px as i32 + 6)], colour.filled()))
-                .map_err(|e| plot_err(e.to_string()))?;
-            root.draw(&Text::new(m.label.clone(), (x0 + 4, ty + 3), font(px))).map_err(|e| plot_err(e.to_string()))?;
+            root.draw(&Rectangle::new([(x0, ty), (x0 + text_w, ty + px as i32 + 6)], colour.filled()))?;
+            root.draw(&Text::new(m.label.clone(), (x0 + 4, ty + 3), font(px)))?;
         }
-        root.present().map_err(|e| plot_err(e.to_string()))?;
-    }
-    let img = image::RgbImage::from_raw(w, h, buf).ok_or_else(|| plot_err("pixel buffer has the wrong size".into()))?;
-    let mut png = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut png, image::ImageFormat::Png).map_err(|e| plot_err(e.to_string()))?;
-    write_atomic(path, png.get_ref())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

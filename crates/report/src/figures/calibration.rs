@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{dashed_legend, font, house_mesh, render_png, BLUE_OI, GREY, LEGEND_PX, TITLE_PX, VERMILLION};
+use super::{dashed_legend, font, house_legend, house_mesh, render_png, BLUE_OI, GREY, TITLE_PX, VERMILLION};
 use crate::stats::ReliabilityBin;
 use crate::ReportError;
 
@@ -59,14 +59,7 @@ pub(crate) fn reliability_diagram(
             .draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 10, 8, GREY.stroke_width(2)))?
             .label("perfect calibration")
             .legend(|(x, y)| dashed_legend((x, y), GREY));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .margin(16)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
+        house_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
 
         let max_count = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1) as f64;
         let mut hist = ChartBuilder::on(&bottom)

@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    font, house_mesh, integer_label, padded_range, render_png, DrawResult, BLUE_OI, GREY, LABEL_PX, LEGEND_PX, SERIES,
-    TITLE_PX, VERMILLION,
+    font, house_legend, house_mesh, integer_label, padded_range, render_png, DrawResult, BLUE_OI, GREY, LABEL_PX,
+    SERIES, TITLE_PX, VERMILLION,
 };
 use crate::run::{CurveMetric, Epochs};
 use crate::ReportError;
@@ -164,14 +164,7 @@ fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, p: &Panel) -> DrawRe
         });
     }
     let legend = legend_corner(p, (x0, x1), (y0, y1));
-    chart
-        .configure_series_labels()
-        .position(legend)
-        .margin(12)
-        .label_font(font(LEGEND_PX))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    house_legend(&mut chart, legend)?;
     Ok(())
 }
 

@@ -4,7 +4,9 @@ pub(crate) mod annotate;
 pub(crate) mod calibration;
 pub(crate) mod confusion;
 pub(crate) mod curves;
+pub(crate) mod faces;
 pub(crate) mod roc;
+pub(crate) mod scatter;
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -73,12 +75,22 @@ pub(crate) fn render_png(
     (width, height): (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult,
 ) -> Result<(), ReportError> {
+    render_png_over(path, image::RgbImage::from_pixel(width, height, image::Rgb([255, 255, 255])), draw)
+}
+
+/// Draws with `draw` over the picture `base` (a photo, a grid of faces) and writes the result to
+/// `path` as PNG, atomically.
+pub(crate) fn render_png_over(
+    path: &Path,
+    base: image::RgbImage,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult,
+) -> Result<(), ReportError> {
     let plot_err = |message: String| ReportError::Plot { path: path.to_path_buf(), message };
     ensure_font().map_err(plot_err)?;
-    let mut buf = vec![0u8; width as usize * height as usize * 3];
+    let (width, height) = base.dimensions();
+    let mut buf = base.into_raw();
     {
         let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_err(e.to_string()))?;
         draw(&root).map_err(|e| plot_err(e.to_string()))?;
         root.present().map_err(|e| plot_err(e.to_string()))?;
     }
@@ -110,6 +122,22 @@ pub(crate) fn house_mesh<'a, 'b, DB: DrawingBackend>(
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.12));
     mesh
+}
+
+/// The house style of a chart's legend (bundled font, a light box with a thin border) at `position`.
+pub(crate) fn house_legend<'a, 'b: 'a>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(16)
+        .label_font(font(LEGEND_PX))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .draw()?;
+    Ok(())
 }
 
 /// A text style in the bundled font.

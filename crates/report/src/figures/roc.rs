@@ -1,23 +1,23 @@
-//! ROC curve of a binary classification head.
+//! ROC curves: one for a binary head, or one per class (one-vs-rest) for a multi-class head.
 
 use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{dashed_legend, font, house_mesh, render_png, BLUE_OI, GREY, LEGEND_PX, TITLE_PX};
+use super::{dashed_legend, font, house_legend, house_mesh, render_png, GREY, SERIES, TITLE_PX};
 use crate::ReportError;
 
-/// Draws the ROC curve `points` (false positive rate, true positive rate) with its `auc`.
-pub(crate) fn roc_curve(
-    path: &Path,
-    head: &str,
-    positive_class: &str,
-    points: &[(f64, f64)],
-    auc: f64,
-) -> Result<(), ReportError> {
+/// One ROC curve: its legend label and its points (false positive rate, true positive rate).
+pub(crate) struct RocCurve {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Draws `curves` over the chance diagonal under `title`.
+pub(crate) fn roc_curves(path: &Path, title: &str, curves: &[RocCurve]) -> Result<(), ReportError> {
     render_png(path, (820, 800), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("ROC: head \"{head}\" (positive class: {positive_class})"), font(TITLE_PX))
+            .caption(title, font(TITLE_PX))
             .margin(20)
             .x_label_area_size(70)
             .y_label_area_size(90)
@@ -34,18 +34,16 @@ pub(crate) fn roc_curve(
             .draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 10, 8, GREY.stroke_width(2)))?
             .label("chance (AUC = 0.5)")
             .legend(|(x, y)| dashed_legend((x, y), GREY));
-        chart
-            .draw_series(LineSeries::new(points.iter().copied(), BLUE_OI.stroke_width(4)))?
-            .label(format!("model (AUC = {auc:.3})"))
-            .legend(|(x, y)| PathElement::new(vec![(x - 12, y), (x + 12, y)], BLUE_OI.stroke_width(4)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(16)
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
+        // One curve is drawn thick; several are thinner so that crossings stay readable.
+        let width = if curves.len() == 1 { 4 } else { 3 };
+        for (i, c) in curves.iter().enumerate() {
+            let color = SERIES[i % SERIES.len()];
+            chart
+                .draw_series(LineSeries::new(c.points.iter().copied(), color.stroke_width(width)))?
+                .label(c.label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x - 12, y), (x + 12, y)], color.stroke_width(width)));
+        }
+        house_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
 }

@@ -11,6 +11,16 @@ import os
 import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# A shortened Keras-style summary, as `agelab models show` prints it.
+MODEL_SUMMARY = """Model: "model4" (input 3x32x32, heads age:5)
+=================================================================
+ conv1 (Conv2D)                   (None, 32, 32, 128)   1,664
+ fc1 (Dense)                      (None, 256)           1,048,832
+ out (Dense, linear)              (None, 5)             1,285
+=================================================================
+Total params: 1,084,613 (4.14 MB)
+Multiply-adds per image: 11,011,328 (11.01 M)
+"""
 AGE_CLASSES = ["0-14", "15-25", "26-39", "40-59", "60+"]
 GENDER_CLASSES = ["male", "female"]
 EDGES = [0, 15, 26, 40, 60, 200]
@@ -183,11 +193,12 @@ def make(folder, experiment, run_id, model, params, heads, seed, warnings, split
         "seed": seed, "device": "cpu", "threads": 2, "data_root": "data/UTKFace",
         "data_fingerprint": "sha256:9b1d4c0e", "split_fingerprint": "sha256:51aa07f3",
         "split_sizes": {"train": 160, "valid": 24, "test": n}, "model": model,
-        "parameters": params, "input": {"channels": 3, "size": 64}, "heads": head_list,
+        "parameters": params, "multiply_adds": 11011328, "input": {"channels": 3, "size": 64}, "heads": head_list,
         "started": "2025-01-01T12:00:00Z", "finished": "2025-01-01T12:03:40Z",
         "train_seconds": 219.5, "warnings": warnings, "status": "finished",
     }
     write(path, "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    write(path, "model-summary.txt", MODEL_SUMMARY)
     write(path, "load-summary.json", json.dumps({
         "folder": "data/UTKFace", "seen": 211, "kept": 208,
         "skipped": [{"file": "61_1_20170109142408075.jpg.chip.jpg", "reason": "name has 3 fields, expected 4"},
