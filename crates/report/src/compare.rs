@@ -48,6 +48,8 @@ pub(crate) fn comparison_frame(runs: &[Run]) -> PolarsResult<DataFrame> {
         str_col("experiment", &|r| Some(r.experiment())),
         str_col("run_id", &|r| Some(r.run_id())),
         str_col("model", &|r| r.manifest.model.clone()),
+        str_col("data", &|r| r.data_text()),
+        str_col("split", &|r| r.split_text()),
         Column::new("parameters".into(), runs.iter().map(|r| r.manifest.parameters).collect::<Vec<_>>()),
         Column::new("epochs".into(), runs.iter().map(|r| r.epochs.epoch.len() as u32).collect::<Vec<_>>()),
         Column::new("train_seconds".into(), runs.iter().map(|r| r.manifest.train_seconds).collect::<Vec<_>>()),

@@ -7,7 +7,6 @@ use polars::prelude::*;
 use serde::Deserialize;
 
 use crate::run::{HeadMetrics, Run};
-use crate::tables::thousands;
 use crate::ReportError;
 
 /// How a paper's figure is measured.
@@ -182,20 +181,10 @@ fn latest<'a>(runs: &'a [Run], experiment: &str) -> Option<&'a Run> {
     runs.iter().filter(|r| r.experiment() == experiment).max_by_key(|r| r.run_id())
 }
 
-/// A run's data, split sizes and test cropping, as one line.
+/// A run's data, input shape, split sizes and test cropping, as one line.
 fn run_protocol(run: &Run, ten_crop: bool) -> String {
-    let m = &run.manifest;
-    let data = m
-        .data_root
-        .as_deref()
-        .and_then(|d| Path::new(d).file_name())
-        .map_or("data".to_owned(), |n| n.to_string_lossy().into_owned());
-    let split = m.split_sizes.as_ref().map_or(String::new(), |s| {
-        let f = |v: Option<u64>| v.map_or("?".to_owned(), thousands);
-        format!(", train {} / valid {} / test {}", f(s.train), f(s.valid), f(s.test))
-    });
     let crop = if ten_crop { "10-crop over-sampling" } else { "single crop" };
-    format!("{data}{split}, {crop}")
+    [run.data_text(), run.split_text(), Some(crop.to_owned())].into_iter().flatten().collect::<Vec<_>>().join(", ")
 }
 
 fn measure(paper: &Paper, runs: &[Run]) -> Measured {

@@ -97,6 +97,28 @@ impl Run {
             .clone()
             .unwrap_or_else(|| self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
     }
+
+    /// The data folder's name and the input shape: "UTKFace, 3x32x32".
+    pub fn data_text(&self) -> Option<String> {
+        let m = &self.manifest;
+        let name = m.data_root.as_deref().and_then(|d| Path::new(d).file_name()).map(|n| n.to_string_lossy());
+        let shape = m.input.as_ref().map(|i| {
+            let f = |v: Option<u64>| v.map_or("?".to_owned(), |x| x.to_string());
+            format!("{}x{}x{}", f(i.channels), f(i.size), f(i.size))
+        });
+        match (name, shape) {
+            (Some(n), Some(s)) => Some(format!("{n}, {s}")),
+            (n, s) => n.map(|n| n.into_owned()).or(s),
+        }
+    }
+
+    /// The split sizes: "train 15,008 / valid 7,000 / test 696".
+    pub fn split_text(&self) -> Option<String> {
+        self.manifest.split_sizes.as_ref().map(|s| {
+            let f = |v: Option<u64>| v.map_or("?".to_owned(), crate::tables::thousands);
+            format!("train {} / valid {} / test {}", f(s.train), f(s.valid), f(s.test))
+        })
+    }
 }
 
 /// Per-epoch timing the runner may keep beside metrics.csv (`epoch,seconds,train_images_per_s`).

@@ -67,10 +67,7 @@ pub(crate) fn run_facts(run: &Run) -> String {
         Some(true) => format!("{c} (dirty: uncommitted changes)"),
         _ => c.clone(),
     });
-    let split = m.split_sizes.as_ref().map(|s| {
-        let f = |v: Option<u64>| v.map_or("?".to_owned(), thousands);
-        format!("train {} / valid {} / test {}", f(s.train), f(s.valid), f(s.test))
-    });
+    let split = run.split_text();
     let input = m.input.as_ref().map(|i| {
         let f = |v: Option<u64>| v.map_or("?".to_owned(), |x| x.to_string());
         format!("{} channels, {} x {} px", f(i.channels), f(i.size), f(i.size))

@@ -163,10 +163,12 @@ fn compares_two_runs() {
     assert_eq!(lines.len(), 3, "header + 2 rows:\n{csv}");
     assert_eq!(
         lines[0],
-        "experiment,run_id,model,parameters,epochs,train_seconds,test_loss,age_accuracy,age_one_off,age_macro_f1"
+        "experiment,run_id,model,data,split,parameters,epochs,train_seconds,test_loss,age_accuracy,age_one_off,age_macro_f1"
     );
     assert!(
-        lines[1].starts_with("model4,20250101-120000,model4,1234567,5,219.5,1.0123,0.6667,1.0,0.6029"),
+        lines[1].starts_with(
+            "model4,20250101-120000,model4,\"UTKFace, 3x64x64\",train 160 / valid 24 / test 24,1234567,5,219.5,1.0123,0.6667,1.0,0.6029"
+        ),
         "{}",
         lines[1]
     );
