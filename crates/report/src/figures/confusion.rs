@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{bold, font, render_png, DrawResult, AXIS_DESC_PX, LABEL_PX, TITLE_PX};
+use super::{bold, font, render_png, text_w, DrawResult, AXIS_DESC_PX, LABEL_PX, TITLE_PX};
 use crate::ReportError;
 
 /// ColorBrewer "Blues", a sequential scale readable with colour-vision deficiencies.
@@ -31,11 +31,6 @@ fn blues(t: f64) -> RGBColor {
     let lerp = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f).round() as u8;
     let (a, b) = (BLUES[i], BLUES[i + 1]);
     RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
-}
-
-/// Approximate width in pixels of `s` at `px` (DejaVu Sans averages ~0.6 em per character).
-fn text_w(s: &str, px: u32) -> i32 {
-    (s.chars().count() as f64 * f64::from(px) * 0.62).ceil() as i32
 }
 
 /// Narrowest panel, so that the panel titles fit.

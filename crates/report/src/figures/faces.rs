@@ -5,7 +5,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{font, render_png_over, BLUE_OI, GREY, LABEL_PX, VERMILLION};
+use super::{font, render_png_over, text_w, BLUE_OI, GREY, LABEL_PX, VERMILLION};
 use crate::ReportError;
 
 /// One label line under a face: text and whether the prediction is right.
@@ -27,31 +27,41 @@ pub(crate) const FACE_PX: u32 = 150;
 const COLUMNS: u32 = 6;
 const GAP: u32 = 14;
 const LINE_H: u32 = 26;
-/// Wide enough for a label line ("age_years: 34 -> 29.5").
-const TILE_W: u32 = 230;
 
 /// Draws `tiles` in rows of six and writes the grid to `path`.
 pub(crate) fn face_grid(path: &Path, tiles: &[Tile]) -> Result<(), ReportError> {
     let lines = tiles.iter().map(|t| t.lines.len()).max().unwrap_or(0) as u32;
+    // Wide enough for the longest label line ("\u{2713} age_group: 26-39 \u{2192} 15-25").
+    let longest = tiles
+        .iter()
+        .flat_map(|t| {
+            t.lines
+                .iter()
+                .map(|l| text_w(&format!("\u{2713} {}", l.text), LABEL_PX))
+                .chain([text_w(&t.caption, LABEL_PX)])
+        })
+        .max()
+        .unwrap_or(0);
+    let tile_w = (FACE_PX + 20).max(longest.max(0) as u32 + 8);
     let tile_h = FACE_PX + 8 + (lines + 1) * LINE_H;
     let rows = (tiles.len() as u32).div_ceil(COLUMNS).max(1);
     let cols = (tiles.len() as u32).clamp(1, COLUMNS);
-    let (w, h) = (GAP + cols * (TILE_W + GAP), GAP + rows * (tile_h + GAP));
+    let (w, h) = (GAP + cols * (tile_w + GAP), GAP + rows * (tile_h + GAP));
     let mut base = image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
     let origin = |i: usize| {
         let (c, r) = (i as u32 % COLUMNS, i as u32 / COLUMNS);
-        (GAP + c * (TILE_W + GAP), GAP + r * (tile_h + GAP))
+        (GAP + c * (tile_w + GAP), GAP + r * (tile_h + GAP))
     };
     for (i, t) in tiles.iter().enumerate() {
         let (x, y) = origin(i);
         let face = image::imageops::resize(&t.face, FACE_PX, FACE_PX, image::imageops::FilterType::Triangle);
-        image::imageops::overlay(&mut base, &face, i64::from(x + (TILE_W - FACE_PX) / 2), i64::from(y));
+        image::imageops::overlay(&mut base, &face, i64::from(x + (tile_w - FACE_PX) / 2), i64::from(y));
     }
     render_png_over(path, base, |root| {
         for (i, t) in tiles.iter().enumerate() {
             let (x, y) = origin(i);
             let (x, y) = (x as i32, y as i32);
-            let fx = x + ((TILE_W - FACE_PX) / 2) as i32;
+            let fx = x + ((tile_w - FACE_PX) / 2) as i32;
             let frame = if t.lines.iter().all(|l| l.right) { BLUE_OI } else { VERMILLION };
             root.draw(&Rectangle::new(
                 [(fx - 2, y - 2), (fx + FACE_PX as i32 + 1, y + FACE_PX as i32 + 1)],

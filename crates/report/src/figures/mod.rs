@@ -140,6 +140,11 @@ pub(crate) fn house_legend<'a, 'b: 'a>(
     Ok(())
 }
 
+/// Approximate width in pixels of `s` at `px` (DejaVu Sans averages ~0.6 em per character).
+pub(crate) fn text_w(s: &str, px: u32) -> i32 {
+    (s.chars().count() as f64 * f64::from(px) * 0.62).ceil() as i32
+}
+
 /// A text style in the bundled font.
 pub(crate) fn font(px: u32) -> TextStyle<'static> {
     (FONT, px).into_font().color(&BLACK)
