@@ -40,6 +40,8 @@ enum Command {
     Evaluate(cmd::evaluate::Args),
     /// Predict age and gender for face crops, or for every face found in photos (--detect).
     Predict(cmd::predict::Args),
+    /// Release a finished run as a named model under models/ (weights, config, model card).
+    Release(cmd::release::Args),
     /// Inspect a data folder (UTKFace or Adience fold files): counts, skipped files, groups.
     Data(cmd::data::Args),
     /// List the model zoo, or summarise one model (`agelab models show model4 --input 3x32x32`).
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => cmd::sweep::run(a),
         Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Predict(a) => cmd::predict::run(a),
+        Command::Release(a) => cmd::release::run(a),
         Command::Models(a) => cmd::models::run(a),
         Command::Data(a) => cmd::data::run(a),
     };

@@ -7,6 +7,7 @@ mod integration {
     mod detect_predict;
     mod experiments;
     mod predict_real;
+    mod released;
     mod report_cli;
     mod reproduce;
     mod run_folder;

@@ -5,6 +5,7 @@ pub mod data;
 pub mod evaluate;
 pub mod models;
 pub mod predict;
+pub mod release;
 pub mod run;
 pub mod sweep;
 pub mod verify;

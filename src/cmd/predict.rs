@@ -157,7 +157,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             fields.push(String::new());
             println!("{name} face {}: {}", i + 1, label_parts.join(", "));
             rows.push(fields.join(","));
-            marks.push(report::Mark { x: b.0, y: b.1, width: b.2, height: b.3, label: label_parts.join(", ") });
+            marks.push(report::Mark { x: b.0, y: b.1, width: b.2, height: b.3, label: label_parts.join("\n") });
         }
         if a.detect {
             let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

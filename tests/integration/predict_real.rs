@@ -60,4 +60,41 @@ fn evaluate_and_predict_on_real_faces() {
         lines[0]
     );
     assert!(lines[1].contains(",male,") || lines[1].contains(",female,"), "{}", lines[1]);
+
+    // release (CLI): the run becomes a named model folder with a card; predict takes the folder
+    let models = dir.path().join("models");
+    let cli = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_agelab")).args(args).output().unwrap();
+    let run_dir = run.root().to_str().unwrap();
+    let o = cli(&["release", run_dir, "--name", "tiny-real", "--models", models.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let released = models.join("tiny-real");
+    for f in ["config.toml", "weights.safetensors", "test-metrics.json", "manifest.json", "README.md"] {
+        assert!(released.join(f).is_file(), "{f} missing from the release");
+    }
+    let card = std::fs::read_to_string(released.join("README.md")).unwrap();
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(released.join("test-metrics.json")).unwrap()).unwrap();
+    let accuracy = metrics["heads"]["gender"]["accuracy"].as_f64().unwrap();
+    assert!(card.contains(&format!("| gender | accuracy | {:.1}% |", 100.0 * accuracy)), "{card}");
+    assert!(
+        card.contains("| race | white |") && card.contains("| gender | male |") && card.contains("| age band | 0-14 |"),
+        "{card}"
+    );
+    assert!(card.contains("non-commercial research"), "{card}");
+    let again = cli(&["release", run_dir, "--name", "tiny-real", "--models", models.to_str().unwrap()]);
+    assert!(!again.status.success(), "a second release of the same name needs --force");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let bad = cli(&["release", dir.path().to_str().unwrap(), "--name", "x", "--models", models.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("config.toml: missing"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let o = cli(&["predict", released.to_str().unwrap(), three.to_str().unwrap(), "--out", pred_out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(pred_out.join("predictions.csv")).unwrap(),
+        csv,
+        "the release predicts as its run"
+    );
 }

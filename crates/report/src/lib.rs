@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+mod card;
 mod compare;
 mod error;
 mod faces;
@@ -18,6 +19,7 @@ mod tables;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+pub use card::{model_card, Release};
 pub use error::ReportError;
 pub use figures::annotate::{annotate, Mark};
 

@@ -18,7 +18,7 @@ pub struct Mark {
     pub width: u32,
     /// Height.
     pub height: u32,
-    /// Text drawn above (or inside) the box.
+    /// Text drawn above (or below) the box; each `\n` starts a new line.
     pub label: String,
 }
 
@@ -33,10 +33,18 @@ pub fn annotate(photo: &image::RgbImage, marks: &[Mark], path: &Path) -> Result<
             let (x0, y0) = (m.x as i32, m.y as i32);
             let (x1, y1) = ((m.x + m.width) as i32, (m.y + m.height) as i32);
             root.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.stroke_width(thick)))?;
-            let text_w = (m.label.chars().count() as u32 * px * 55 / 100 + 8) as i32;
-            let ty = if y0 >= px as i32 + 6 { y0 - px as i32 - 6 } else { y1 };
-            root.draw(&Rectangle::new([(x0, ty), (x0 + text_w, ty + px as i32 + 6)], colour.filled()))?;
-            root.draw(&Text::new(m.label.clone(), (x0 + 4, ty + 3), font(px)))?;
+            // One line of text per '\n'-separated part, stacked above the box (below it when
+            // the photo's top edge leaves no room), so labels of neighbouring faces overlap less.
+            let lines: Vec<&str> = m.label.lines().collect();
+            let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+            let text_w = (longest * px * 55 / 100 + 8) as i32;
+            let line_h = px as i32 + 4;
+            let text_h = line_h * lines.len() as i32 + 2;
+            let ty = if y0 >= text_h { y0 - text_h } else { y1 };
+            root.draw(&Rectangle::new([(x0, ty), (x0 + text_w, ty + text_h)], colour.filled()))?;
+            for (i, line) in lines.iter().enumerate() {
+                root.draw(&Text::new(line.to_string(), (x0 + 4, ty + 3 + line_h * i as i32), font(px)))?;
+            }
         }
         Ok(())
     })

@@ -1,0 +1,211 @@
+//! A released model's card (Markdown): what it predicts, what it was trained on, how well it does
+//! on its test faces with 95% intervals, and how that varies by race, gender and age band, so
+//! that a user sees the model's limits before its weights.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::run::{HeadMetrics, HeadPredictions, Predictions, Run};
+use crate::stats::{group_means, mean_interval, wilson_interval};
+use crate::tables::{GENDERS, RACES};
+use crate::ReportError;
+
+/// What the release adds to the run folder's own facts.
+#[derive(Debug, Clone)]
+pub struct Release<'a> {
+    /// The name `agelab predict` knows the model by.
+    pub name: &'a str,
+    /// The experiment file that trains it, as given on the command line.
+    pub experiment_file: &'a str,
+}
+
+/// Age bands of the per-age table (the report's Model 4 groups): lower bounds, inclusive.
+const AGE_BANDS: [(u8, &str); 5] = [(0, "0-14"), (15, "15-25"), (26, "26-39"), (40, "40-59"), (60, "60+")];
+
+fn age_band(age: f64) -> Option<u8> {
+    (age.is_finite() && age >= 0.0)
+        .then(|| AGE_BANDS.iter().rposition(|(lo, _)| age >= f64::from(*lo)).unwrap_or(0) as u8)
+}
+
+/// The card of the finished run in `run_dir`, released as `release`.
+pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, ReportError> {
+    let run = Run::read(run_dir)?;
+    let missing = |file: &str| ReportError::Missing {
+        path: run_dir.join(file),
+        expected: "a finished run: a model card needs its test metrics and per-face predictions",
+    };
+    let test = run.test.as_ref().ok_or_else(|| missing("test-metrics.json"))?;
+    let predictions = run.predictions.as_ref().ok_or_else(|| missing("predictions.csv"))?;
+    let m = &run.manifest;
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n", release.name);
+    let heads: Vec<&str> = test.heads.iter().map(|(n, _)| n.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "Predicts {} from a {} face crop. Trained from scratch by agelab (experiment `{}`, run `{}`).\n",
+        heads.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "),
+        m.input.as_ref().map_or("face".into(), |i| format!(
+            "{}x{} {}",
+            i.size.unwrap_or(0),
+            i.size.unwrap_or(0),
+            if i.channels == Some(1) { "grayscale" } else { "RGB" }
+        )),
+        run.experiment(),
+        run.run_id(),
+    );
+    let _ = writeln!(s, "```sh\nagelab predict {} photo.jpg            # one face crop\nagelab predict {} group.jpg --detect   # every face the Haar detector finds\n```\n", release.name, release.name);
+
+    s.push_str("## Training\n\n");
+    let sizes = m.split_sizes.as_ref();
+    let size = |f: fn(&crate::run::SplitSizes) -> Option<u64>| sizes.and_then(f).map_or("?".into(), |n| n.to_string());
+    let facts: [(&str, String); 9] = [
+        ("data", data_line(&run)),
+        ("data fingerprint", m.data_fingerprint.clone().unwrap_or_default()),
+        (
+            "split",
+            format!("{} train / {} valid / {} test faces", size(|s| s.train), size(|s| s.valid), size(|s| s.test)),
+        ),
+        ("split fingerprint", m.split_fingerprint.clone().unwrap_or_default()),
+        ("model", format!("{} ({} parameters)", m.model.clone().unwrap_or_default(), m.parameters.unwrap_or(0))),
+        (
+            "epochs",
+            format!(
+                "{} (weights of epoch {})",
+                run.epochs.epoch.len(),
+                test.best_epoch.map_or("?".into(), |e| e.to_string())
+            ),
+        ),
+        (
+            "training time",
+            m.train_seconds
+                .map_or("?".into(), |t| format!("{:.0} min on {} CPU thread(s)", t / 60.0, m.threads.unwrap_or(0))),
+        ),
+        ("seed, commit", format!("{}, {}", m.seed.unwrap_or(0), m.git_commit.clone().unwrap_or_default())),
+        ("libtorch", m.libtorch_version.clone().unwrap_or_default()),
+    ];
+    s.push_str("| | |\n|---|---|\n");
+    for (k, v) in facts {
+        let _ = writeln!(s, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        s,
+        "\nRetrain (same data, same split, same seed):\n\n```sh\njust run {}\nagelab release reports/{}/<run-id> --name {}\n```\n",
+        release.experiment_file,
+        run.experiment(),
+        release.name
+    );
+
+    s.push_str("## Test results\n\n");
+    let _ = writeln!(
+        s,
+        "On the run's {} held-out test faces, with 95% intervals (Wilson for accuracies, normal for MAE).\n",
+        test.images.unwrap_or(0)
+    );
+    s.push_str("| head | metric | value | 95% interval |\n|---|---|---|---|\n");
+    for (name, h) in &test.heads {
+        let Some(hp) = predictions.heads.iter().find(|p| head_name(p) == name) else { continue };
+        match (h, hp) {
+            (HeadMetrics::Classification(c), HeadPredictions::Classification { truth, pred, .. }) => {
+                let hits = truth.iter().zip(pred).filter(|(t, p)| t == p).count();
+                let (lo, hi) = wilson_interval(hits, truth.len());
+                let _ =
+                    writeln!(s, "| {name} | accuracy | {} | {} - {} |", pct(c.accuracy), pct(Some(lo)), pct(Some(hi)));
+                if let Some(one_off) = c.one_off {
+                    let _ = writeln!(s, "| {name} | 1-off accuracy | {} | |", pct(Some(one_off)));
+                }
+                if let Some(auc) = c.auc {
+                    let _ = writeln!(s, "| {name} | ROC AUC | {auc:.3} | |");
+                }
+            }
+            (HeadMetrics::Regression(r), HeadPredictions::Regression { truth, pred, .. }) => {
+                let errors: Vec<f64> = truth.iter().zip(pred).map(|(t, p)| (t - p).abs()).collect();
+                let (_, lo, hi) = mean_interval(&errors).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+                let _ = writeln!(
+                    s,
+                    "| {name} | MAE (years) | {} | {lo:.2} - {hi:.2} |",
+                    r.mae.map_or("?".into(), |v| format!("{v:.2}"))
+                );
+            }
+            _ => {}
+        }
+    }
+    s.push('\n');
+
+    s.push_str("## By group\n\nAccuracy (classification heads) or MAE in years (age heads) per group of test faces; groups under 30 faces are noisy.\n\n");
+    breakdowns(&mut s, predictions);
+
+    s.push_str(
+        "## Licence and intended use\n\nTrained on UTKFace, whose images are for non-commercial research only; use these weights \
+         under the same terms. The faces are web photos with labels estimated by the dataset's authors; race \
+         and gender are the dataset's five and two categories. Do not use the model to make decisions about people.\n",
+    );
+    Ok(s)
+}
+
+/// Which faces: the folder's name (UTKFace's aligned crops are `UTKFace/`) and how many loaded.
+fn data_line(run: &Run) -> String {
+    let folder = run.manifest.data_root.as_deref().map(Path::new).and_then(Path::file_name);
+    let kept = run.load_summary.as_ref().and_then(|l| l.kept);
+    format!(
+        "UTKFace-format faces from `{}/` ({} usable faces; the rest are listed in the run's load-summary.json)",
+        folder.map_or("?".into(), |f| f.to_string_lossy().into_owned()),
+        kept.map_or("?".into(), |k| k.to_string()),
+    )
+}
+
+fn head_name(p: &HeadPredictions) -> &str {
+    match p {
+        HeadPredictions::Classification { name, .. } | HeadPredictions::Regression { name, .. } => name,
+    }
+}
+
+/// A grouping of the test faces: its name, the group names by code, and each face's code.
+type Attribute<'a> = (&'a str, &'a [&'a str], &'a [Option<u8>]);
+
+/// Per head: a per-face score (hit or absolute error), formatted per group of race, gender, age band.
+fn breakdowns(s: &mut String, p: &Predictions) {
+    let bands: Vec<Option<u8>> = p.age.iter().map(|&a| age_band(a)).collect();
+    let band_names: Vec<&str> = AGE_BANDS.iter().map(|(_, n)| *n).collect();
+    let attributes: [Attribute<'_>; 3] =
+        [("race", &RACES, &p.race), ("gender", &GENDERS, &p.gender), ("age band", &band_names, &bands)];
+    for h in &p.heads {
+        let (values, as_text): (Vec<f64>, fn(f64) -> String) = match h {
+            HeadPredictions::Classification { truth, pred, .. } => {
+                (truth.iter().zip(pred).map(|(t, q)| f64::from(u8::from(t == q))).collect(), |v| pct(Some(v)))
+            }
+            HeadPredictions::Regression { truth, pred, .. } => {
+                (truth.iter().zip(pred).map(|(t, q)| (t - q).abs()).collect(), |v| format!("{v:.2}"))
+            }
+        };
+        let _ = writeln!(s, "### {}\n", head_name(h));
+        s.push_str("| attribute | group | faces | value |\n|---|---|---|---|\n");
+        for (attribute, names, codes) in attributes {
+            for g in group_means(codes, &values) {
+                let group = g.code.and_then(|c| names.get(usize::from(c)).copied()).unwrap_or("unknown");
+                let _ = writeln!(s, "| {attribute} | {group} | {} | {} |", g.count, as_text(g.mean));
+            }
+        }
+        s.push('\n');
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("?".into(), |v| format!("{:.1}%", 100.0 * v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_bands_follow_model4_groups() {
+        let band = |a: f64| age_band(a).map(|b| AGE_BANDS[usize::from(b)].1);
+        assert_eq!(band(0.0), Some("0-14"));
+        assert_eq!(band(14.0), Some("0-14"));
+        assert_eq!(band(15.0), Some("15-25"));
+        assert_eq!(band(39.0), Some("26-39"));
+        assert_eq!(band(60.0), Some("60+"));
+        assert_eq!(band(116.0), Some("60+"));
+        assert_eq!(band(f64::NAN), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! `agelab release`: turns a finished run into a released model under `models/<name>/` (its
+//! config, best weights, test metrics, manifest and a model card), which `agelab predict <name>`
+//! then finds by name.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+use super::released_dir;
+
+/// Arguments of `agelab release`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The finished run folder.
+    run_dir: PathBuf,
+    /// The model's name (letters, digits, '-' and '_').
+    #[arg(long)]
+    name: String,
+    /// The experiment file that retrains it, quoted in the card (default:
+    /// `experiments/<experiment>.toml`).
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Replace a released model of the same name.
+    #[arg(long)]
+    force: bool,
+    /// Where released models go.
+    #[arg(long, default_value_os_t = released_dir())]
+    models: PathBuf,
+}
+
+/// Files copied from the run folder: (source, name in the release).
+const FILES: [(&str, &str); 4] = [
+    ("config.toml", "config.toml"),
+    ("checkpoints/best.safetensors", "weights.safetensors"),
+    ("test-metrics.json", "test-metrics.json"),
+    ("manifest.json", "manifest.json"),
+];
+
+/// The run's test faces, one file name a line: anyone with UTKFace can re-check the card's
+/// figures with `agelab evaluate` (the integration tests do).
+pub const TEST_FACES: &str = "test-faces.txt";
+
+/// Runs it.
+pub fn run(a: Args) -> Result<ExitCode> {
+    if a.name.is_empty() || !a.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        bail!("--name {:?}: expected letters, digits, '-' and '_' only", a.name);
+    }
+    for (file, _) in FILES.iter().chain(&[("predictions.csv", ""), ("split.csv", "")]) {
+        let path = a.run_dir.join(file);
+        if !path.is_file() {
+            bail!("{}: missing; a release needs a finished run folder (config, best checkpoint, test metrics, predictions)", path.display());
+        }
+    }
+    let target = a.models.join(&a.name);
+    if target.exists() && !a.force {
+        bail!("{}: a released model of that name exists; pass --force to replace it", target.display());
+    }
+    let experiment = match a.experiment {
+        Some(e) => e,
+        None => format!("experiments/{}.toml", experiment_name(&a.run_dir)?),
+    };
+    let card = report::model_card(&a.run_dir, &report::Release { name: &a.name, experiment_file: &experiment })?;
+
+    // Assemble beside the target, then swap it in: a reader never sees half a release.
+    std::fs::create_dir_all(&a.models).with_context(|| format!("creating {}", a.models.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}-", a.name))
+        .tempdir_in(&a.models)
+        .with_context(|| format!("creating a staging folder in {}", a.models.display()))?;
+    for (from, to) in FILES {
+        let src = a.run_dir.join(from);
+        std::fs::copy(&src, staging.path().join(to)).with_context(|| format!("copying {}", src.display()))?;
+    }
+    std::fs::write(staging.path().join("README.md"), card).context("writing the model card")?;
+    std::fs::write(staging.path().join(TEST_FACES), test_faces(&a.run_dir)?).context("writing the test face list")?;
+    if target.exists() {
+        std::fs::remove_dir_all(&target).with_context(|| format!("removing the old {}", target.display()))?;
+    }
+    std::fs::rename(staging.keep(), &target).with_context(|| format!("moving the release to {}", target.display()))?;
+    println!("released {} -> {}", a.run_dir.display(), target.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The file names of the run's test part, from its `split.csv` (`file,part`).
+fn test_faces(run_dir: &Path) -> Result<String> {
+    let path = run_dir.join("split.csv");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let (file, part) = line
+            .rsplit_once(',')
+            .with_context(|| format!("{}: line {}: expected `file,part`", path.display(), i + 1))?;
+        if part == "test" {
+            out.push_str(file);
+            out.push('\n');
+        }
+    }
+    if out.is_empty() {
+        bail!("{}: no test faces", path.display());
+    }
+    Ok(out)
+}
+
+/// The experiment's name from the run's manifest.
+fn experiment_name(run_dir: &Path) -> Result<String> {
+    let path = run_dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    v["experiment"].as_str().map(str::to_owned).with_context(|| format!("{}: no `experiment` string", path.display()))
+}

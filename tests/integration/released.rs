@@ -1,0 +1,60 @@
+//! The released models in models/: each loads by name, carries its card, and re-evaluated on its
+//! listed test faces (real UTKFace) gives the figures its card and test-metrics.json state.
+
+use std::path::PathBuf;
+
+use super::common::{repo, utkface};
+
+fn released() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("models"))
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.join("config.toml").is_file()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn released_models_reproduce_their_cards_on_their_test_faces() {
+    let models = released();
+    assert!(!models.is_empty(), "expected released models under models/");
+    let Some(root) = utkface() else { return };
+    for dir in models {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let card = std::fs::read_to_string(dir.join("README.md")).unwrap_or_else(|e| panic!("{name}: card: {e}"));
+        assert!(card.contains("non-commercial research"), "{name}: the card must carry the licence note");
+        let weights = std::fs::metadata(dir.join("weights.safetensors")).unwrap().len();
+        assert!(weights < 25 << 20, "{name}: {weights} bytes of weights");
+        let stated: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("test-metrics.json")).unwrap()).unwrap();
+
+        let list = dir.join("test-faces.txt");
+        let faces: Vec<String> = std::fs::read_to_string(&list)
+            .unwrap_or_else(|e| panic!("{}: {e}", list.display()))
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("faces");
+        std::fs::create_dir(&data).unwrap();
+        for f in &faces {
+            std::os::unix::fs::symlink(root.join(f), data.join(f)).unwrap();
+        }
+        let p = runner::predict::Predictor::load(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m = p.evaluate_folder(&data, &tmp.path().join("eval")).unwrap();
+        assert_eq!(m.images as u64, stated["images"].as_u64().unwrap(), "{name}: test faces");
+        let measured = serde_json::to_value(&m).unwrap();
+        for (head, h) in stated["heads"].as_object().unwrap() {
+            for metric in ["accuracy", "mae"] {
+                let (Some(want), Some(got)) = (h[metric].as_f64(), measured["heads"][head][metric].as_f64()) else {
+                    continue;
+                };
+                // Same weights and faces; only the batch size differs, which may flip a tie.
+                let tolerance = if metric == "mae" { 1e-3 } else { 1.5 / faces.len() as f64 };
+                assert!((want - got).abs() <= tolerance, "{name}: {head} {metric}: card {want}, re-evaluated {got}");
+                if metric == "accuracy" {
+                    assert!(card.contains(&format!("| {head} | accuracy | {:.1}% |", 100.0 * want)), "{name}: {head}");
+                }
+            }
+        }
+    }
+}
