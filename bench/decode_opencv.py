@@ -2,8 +2,8 @@
 """Decode + resize every JPEG of a UTKFace folder with OpenCV, single process: the baseline that
 `cargo run --release -p dataset --example decode_bench` is compared with.
 
-Usage (venv: python3 -m venv bench/.venv; bench/.venv/bin/pip install 'opencv-python-headless<5' numpy):
-    bench/.venv/bin/python bench/decode_opencv.py /work/shared/data/UTKFace [--sizes 32 64] [--threads 1] [--gray]
+Usage (the venv of `just bench`: bench/setup-python.sh prints its python):
+    python bench/decode_opencv.py /work/shared/data/UTKFace [--sizes 32 64] [--threads 1] [--gray]
 
 It reads each file with cv2.imread (BGR), resizes with cv2.resize(INTER_AREA) -- the report's
 choice -- and stacks the results as one uint8 array, as the Rust loader does. It prints images/s
