@@ -132,3 +132,26 @@ fn pages_load_in_chromium_with_every_image() {
     let index = report::compare_with_literature(&[a, b], &out, &fixture("literature.csv")).expect("compare");
     check_in_browser(&bin, &index, 1);
 }
+
+/// The committed pages (every run's `report/index.html` under the repository's `reports/`, and the
+/// comparison) load with every image too: what a reader of the repository opens.
+#[test]
+fn committed_reports_load_in_chromium_with_every_image() {
+    let Some(bin) = chromium() else {
+        return;
+    };
+    let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports");
+    let mut pages = vec![reports.join("comparison/index.html")];
+    for experiment in fs::read_dir(&reports).expect("reports/").flatten() {
+        for run in fs::read_dir(experiment.path()).into_iter().flatten().flatten() {
+            let index = run.path().join("report/index.html");
+            if index.is_file() {
+                pages.push(index);
+            }
+        }
+    }
+    assert!(pages.len() >= 3, "expected committed report pages in {}", reports.display());
+    for page in pages {
+        check_in_browser(&bin, &page, 1);
+    }
+}
