@@ -43,5 +43,5 @@ bench *args:
     set -euo pipefail
     start=$(date +%s)
     py="$(bench/setup-python.sh | tail -n 1)"
-    {{with}} cargo build --release -p dataset --example decode_bench -p runner --example train_bench
+    {{with}} cargo build --release -p dataset --example decode_bench -p runner --example train_bench -p detect --example compare_opencv
     BENCH_SETUP_SECONDS=$(( $(date +%s) - start )) {{with}} "$py" bench/run.py {{args}}

@@ -125,6 +125,17 @@ def decode_rows(quick):
     return rows, folder
 
 
+def detect_rows(quick):
+    """The Haar detector against OpenCV's on composed photos of real faces (#9): the example's summary
+    lines (recall, precision, ms per image on one thread, boxes identical or not)."""
+    cmd = [os.path.join(EXAMPLES, "compare_opencv"), "--python", sys.executable,
+           "--out", os.path.join(ROOT, "target", "bench-detect")]
+    cmd += ["--count", "4", "--repeat", "1"] if quick else ["--repeat", "3"]
+    print("bench: face detection, agelab vs OpenCV", file=sys.stderr, flush=True)
+    out = run(cmd, TUNABLES)
+    return [l for l in out.splitlines() if l.startswith(("agelab:", "opencv ", "boxes:"))]
+
+
 def versions():
     code = ("import torch, tensorflow, keras, cv2; "
             "print(torch.__version__, tensorflow.__version__, keras.__version__, cv2.__version__)")
@@ -191,7 +202,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny counts: check the pipeline, not the figures")
     args = ap.parse_args()
-    for exe in ("train_bench", "decode_bench"):
+    for exe in ("train_bench", "decode_bench", "compare_opencv"):
         if not os.access(os.path.join(EXAMPLES, exe), os.X_OK):
             sys.exit(f"bench: {EXAMPLES}/{exe} is missing; `just bench` builds it")
     start, load_before = time.time(), load()
@@ -199,6 +210,7 @@ def main():
     torch_v, tf_v, keras_v, cv_v = versions()
     decode, folder = decode_rows(args.quick)
     train = train_rows(args.quick)
+    detect = detect_rows(args.quick)
     wall = time.time() - start
     setup = os.environ.get("BENCH_SETUP_SECONDS")
     head = [
@@ -217,6 +229,9 @@ def main():
         "",
     ]
     lines = head + tables(train, decode, folder)
+    lines += ["", "## Face detection, 20 composed photos of real faces (crates/detect/examples/compare_opencv.rs)", "",
+              "Median of 3 timings per photo; scale 1.1, min neighbours 5, min size 30; gray conversion outside the timer.",
+              "", "```"] + detect + ["```"]
     analysis = os.path.join(HERE, "analysis.md")
     if os.path.exists(analysis):
         with open(analysis) as f:
