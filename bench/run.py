@@ -10,6 +10,11 @@ Measured (each figure the median of repeats, with min and max):
   training step on the experiment's real faces), with and without the glibc allocator settings
   of scripts/with-libtorch.sh; PyTorch eager (bench/train_torch.py: NCHW, with those settings,
   and channels_last); Keras 3 on TensorFlow (bench/train_keras.py); one process per figure set;
+- the whole first epoch of Model 4 on the real faces, data loading included: agelab from JPEG
+  (an empty cache) and from its cached tensors, against the PyTorch script a researcher would
+  write (bench/epoch_torch.py: Dataset + DataLoader with OpenCV decoding);
+- how agelab's load + epoch time grows with the number of faces (Model 4, 32x32) and the image
+  size (Model 3, 32/64/128 px), each from JPEG with an empty cache;
 - decode + resize of the shared UTKFace folder to 32x32 and 64x64 RGB, agelab
   (crates/dataset/examples/decode_bench.rs, both cores) against OpenCV imread + resize in one
   process (bench/decode_opencv.py), and agelab's cached reload.
@@ -24,6 +29,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -48,16 +54,17 @@ MODELS = [("model2", 30), ("model4", 20), ("model1", 8)]
 EXPERIMENT = {m: os.path.join(ROOT, "experiments", f"{m}.toml") for m, _ in MODELS}
 
 
-def env_for(tunables):
+def env_for(tunables, extra=None):
     env = dict(os.environ)
     env.pop("GLIBC_TUNABLES", None)
     if tunables:
         env["GLIBC_TUNABLES"] = tunables
+    env.update(extra or {})
     return env
 
 
-def run(cmd, tunables=None):
-    out = subprocess.run(cmd, env=env_for(tunables), cwd=ROOT, capture_output=True, text=True)
+def run(cmd, tunables=None, extra_env=None):
+    out = subprocess.run(cmd, env=env_for(tunables, extra_env), cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return out.stdout
@@ -94,6 +101,53 @@ def train_rows(quick):
             r = json.loads(run(cmd, tunables).strip().splitlines()[-1])
             r["name"] = name
             rows.append(r)
+    return rows
+
+
+# An AGELAB_CACHE that is emptied before each use: agelab decodes every JPEG, as on a first run.
+EMPTY_CACHE = os.path.join(ROOT, "target", "bench-empty-cache")
+
+
+def agelab_epoch(experiment, args, cold):
+    """One `train_bench --epoch` line: load (JPEG decode when cold, else the cached tensors) + one epoch."""
+    extra = None
+    if cold:
+        shutil.rmtree(EMPTY_CACHE, ignore_errors=True)
+        extra = {"AGELAB_CACHE": EMPTY_CACHE}
+    cmd = [os.path.join(EXAMPLES, "train_bench"), experiment, "--epoch", "--threads", "2"] + args
+    r = json.loads(run(cmd, TUNABLES, extra).strip().splitlines()[-1])
+    shutil.rmtree(EMPTY_CACHE, ignore_errors=True)
+    return r
+
+
+def epoch_rows(quick, folder):
+    """Model 4's first epoch, start to end, agelab against the PyTorch script (one run each)."""
+    limit = ["--limit", "600"] if quick else []
+    rows = []
+    for name, cold in (("agelab, from JPEG (empty cache)", True), ("agelab, cached tensors", False)):
+        print(f"bench: model4 epoch: {name}", file=sys.stderr, flush=True)
+        rows.append(dict(agelab_epoch(EXPERIMENT["model4"], limit, cold), name=name))
+    script = [sys.executable, os.path.join(HERE, "epoch_torch.py"), folder, "--workers", "2", "--threads", "2"]
+    script += ["--train", "480"] if quick else []
+    for name, tunables in (("PyTorch script (DataLoader, 2 workers)", None),
+                           ("PyTorch script + tunables", TUNABLES)):
+        print(f"bench: model4 epoch: {name}", file=sys.stderr, flush=True)
+        rows.append(dict(json.loads(run(script, tunables).strip().splitlines()[-1]), name=name))
+    return rows
+
+
+def scale_rows(quick):
+    """agelab's load + epoch time against the number of faces (Model 4) and image size (Model 3)."""
+    counts = (300, 600) if quick else (5000, 10000, 1_000_000)  # the last keeps every face
+    sizes, faces = ((32, 64), 300) if quick else ((32, 64, 128), 5000)
+    rows = []
+    for n in counts:
+        print(f"bench: scaling: model4, {n} faces", file=sys.stderr, flush=True)
+        rows.append(agelab_epoch(EXPERIMENT["model4"], ["--limit", str(n)], True))
+    for size in sizes:
+        print(f"bench: scaling: model3, {size}x{size}", file=sys.stderr, flush=True)
+        rows.append(agelab_epoch(os.path.join(ROOT, "experiments", "model3.toml"),
+                                 ["--limit", str(faces), "--size", str(size)], True))
     return rows
 
 
@@ -178,7 +232,35 @@ def tables(train, decode, folder):
     return lines
 
 
-def write_csv(path, train, decode):
+def epoch_table(rows):
+    lines = ["## Whole epoch, Model 4 on the real faces, data loading included (one run each)", "",
+             "From process start to the end of the first training epoch over the experiment's 15,008 "
+             "training faces (batch 100, 2 threads). Loading: agelab's folder scan + decode (or cached "
+             "reload) + model build; the script's folder listing + labels + DataLoader set-up (its "
+             "decoding happens inside the epoch, in 2 worker processes). Peak RSS: the main process.", "",
+             "| tool | loading s | epoch s | total s | total / agelab from JPEG | peak RSS MB |",
+             "|---|---|---|---|---|---|"]
+    base = rows[0]["total_s"]
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['load_s']:.1f} | {r['train_s']:.1f} | {r['total_s']:.1f} "
+                     f"| {r['total_s'] / base:.2f}x | {r['peak_rss_mb']:,.0f} |")
+    return lines
+
+
+def scale_table(rows):
+    lines = ["## Scaling: agelab's load + one epoch, from JPEG (empty cache), one run each", "",
+             "Faces drawn at random (seeded) from the shared set and split 80/10/10; one epoch over the "
+             "training part, 2 threads. Model 4 (32x32 RGB, batch 100) against the number of faces; "
+             "Model 3 (gender CNN, batch as experiments/model3.toml) on 5,000 faces against image size.", "",
+             "| model | faces | input | training images | load s | epoch s | total s | training img/s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['faces']:,} | {r['input']} | {r['train_images']:,} | {r['load_s']:.1f} "
+                     f"| {r['train_s']:.1f} | {r['total_s']:.1f} | {r['train_images'] / r['train_s']:,.0f} |")
+    return lines
+
+
+def write_csv(path, train, decode, epochs):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["what", "model", "tool", "repeat", "value", "unit"])
@@ -196,6 +278,10 @@ def write_csv(path, train, decode):
                                     ("scan_reload", "agelab scan + cached reload", "s")):
                 for i, v in enumerate(r[key]):
                     w.writerow([f"decode_{size}", "", tool, i + 1, v, unit])
+        for r in epochs:
+            what = f"epoch_{r['faces']}_faces_{r['input']}"
+            for key in ("load_s", "train_s", "total_s"):
+                w.writerow([f"{what}_{key[:-2]}", r["model"], r.get("name", r["tool"]), 1, f"{r[key]:.2f}", "s"])
 
 
 def main():
@@ -208,9 +294,23 @@ def main():
     start, load_before = time.time(), load()
     ncpu, cpu = machine()
     torch_v, tf_v, keras_v, cv_v = versions()
+    sections, mark = [], time.time()
+
+    def section(name):
+        nonlocal mark
+        sections.append(f"{name} {(time.time() - mark) / 60:.1f}")
+        mark = time.time()
+
     decode, folder = decode_rows(args.quick)
+    section("decode")
     train = train_rows(args.quick)
+    section("training/inference")
+    epochs = epoch_rows(args.quick, folder)
+    section("whole epoch")
+    scale = scale_rows(args.quick)
+    section("scaling")
     detect = detect_rows(args.quick)
+    section("detection")
     wall = time.time() - start
     setup = os.environ.get("BENCH_SETUP_SECONDS")
     head = [
@@ -222,13 +322,14 @@ def main():
         f"- machine: {ncpu} CPUs (`nproc`), {cpu}",
         f"- load average (1, 5, 15 min): {load_before} before, {load()} after",
         f"- versions: libtorch / PyTorch {torch_v}, TensorFlow {tf_v}, Keras {keras_v}, OpenCV {cv_v}",
-        f"- wall time: measurements {wall / 60:.1f} min"
-        + (f"; with the recipe's setup and build {(wall + float(setup)) / 60:.1f} min" if setup else ""),
+        f"- wall time: measurements {wall / 60:.1f} min ({', '.join(sections)})"
+        + (f"; with the recipe's setup and build ({float(setup) / 60:.1f} min) {(wall + float(setup)) / 60:.1f} min"
+           if setup else ""),
         "- agelab trains on the experiments' real faces (experiments/model{1,2,4}.toml, cached tensors) "
         "through the runner's training step; the Python scripts on random faces of the same shape and count",
         "",
     ]
-    lines = head + tables(train, decode, folder)
+    lines = head + tables(train, decode, folder) + [""] + epoch_table(epochs) + [""] + scale_table(scale)
     lines += ["", "## Face detection, 20 composed photos of real faces (crates/detect/examples/compare_opencv.rs)", "",
               "Median of 3 timings per photo; scale 1.1, min neighbours 5, min size 30; gray conversion outside the timer.",
               "", "```"] + detect + ["```"]
@@ -240,7 +341,7 @@ def main():
     if not args.quick:  # a smoke test only prints
         with open(os.path.join(HERE, "results.md"), "w") as f:
             f.write(out)
-        write_csv(os.path.join(HERE, "results.csv"), train, decode)
+        write_csv(os.path.join(HERE, "results.csv"), train, decode, epochs + scale)
     print(out)
 
 

@@ -130,6 +130,11 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
         }
     }
     s.push('\n');
+    for h in &predictions.heads {
+        if let HeadPredictions::Regression { name, truth, pred } = h {
+            s.push_str(&crate::age_groups::markdown(name, &crate::age_groups::builtin_scores(truth, pred)));
+        }
+    }
 
     s.push_str("## By group\n\nAccuracy (classification heads) or MAE in years (age heads) per group of test faces; groups under 30 faces are noisy.\n\n");
     breakdowns(&mut s, predictions);

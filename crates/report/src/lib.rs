@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+mod age_groups;
 mod card;
 mod compare;
 mod error;
@@ -93,7 +94,12 @@ pub fn render_run_with(run_dir: &Path, options: &RenderOptions) -> Result<PathBu
                     let computed = computed_metrics(&run, name);
                     body.push_str(&tables::classification_tables(c, Some(&computed)));
                 }
-                HeadMetrics::Regression(r) => body.push_str(&tables::regression_table(r)),
+                HeadMetrics::Regression(r) => {
+                    body.push_str(&tables::regression_table(r));
+                    if let Some((truth, pred)) = run.predictions.as_ref().and_then(|p| p.regression(name)) {
+                        body.push_str(&age_groups::html(&age_groups::builtin_scores(truth, pred)));
+                    }
+                }
             }
             let ten_crop = test.ten_crop.iter().flatten().find(|(n, _)| n == name);
             if let Some((_, head)) = ten_crop {

@@ -597,6 +597,14 @@ pub(crate) enum HeadPredictions {
 }
 
 impl Predictions {
+    /// The true and predicted values of the regression head `name`, if there is one.
+    pub fn regression(&self, name: &str) -> Option<(&[f64], &[f64])> {
+        self.heads.iter().find_map(|h| match h {
+            HeadPredictions::Regression { name: n, truth, pred } if n == name => Some((&truth[..], &pred[..])),
+            _ => None,
+        })
+    }
+
     fn read(path: &Path, heads: &[HeadSpec]) -> Result<Predictions, ReportError> {
         let t = Table::read(path, "per-face test predictions (file, age, gender, race, per-head columns)")?;
         let fc = t.col("file", "the face's image file name")?;

@@ -4,8 +4,14 @@
 //! gradients) and single-image latency. One JSON line per experiment on stdout, for
 //! `bench/run.py`; `bench/train_torch.py` and `bench/train_keras.py` print the same fields.
 //!
+//! With `--epoch`, it times instead what a user waits for: loading the faces (folder scan and
+//! decode, or the cached tensors, as `AGELAB_CACHE` has them) and one pass over the whole training
+//! part; `--limit N` keeps N faces (split 80/10/10 so any N works) and `--size S` resizes them to
+//! SxS, for the scaling tables.
+//!
 //! ```text
 //! cargo run --release -p runner --example train_bench -- experiments/model4.toml [--steps 20] [--warmup 5] [--repeats 3] [--threads 2]
+//! cargo run --release -p runner --example train_bench -- experiments/model4.toml --epoch [--limit 5000] [--size 64]
 //! ```
 //!
 //! Peak resident memory is the process's (VmHWM): give one experiment per process to read it per model.
@@ -31,10 +37,22 @@ struct Args {
     warmup: usize,
     repeats: usize,
     threads: i32,
+    epoch: bool,
+    limit: Option<usize>,
+    size: Option<u32>,
 }
 
 fn parse() -> Result<Args, String> {
-    let mut a = Args { experiments: Vec::new(), steps: 20, warmup: 5, repeats: 3, threads: 2 };
+    let mut a = Args {
+        experiments: Vec::new(),
+        steps: 20,
+        warmup: 5,
+        repeats: 3,
+        threads: 2,
+        epoch: false,
+        limit: None,
+        size: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -43,14 +61,17 @@ fn parse() -> Result<Args, String> {
             "--warmup" => a.warmup = value("--warmup")?.parse().map_err(|e| format!("--warmup: {e}"))?,
             "--repeats" => a.repeats = value("--repeats")?.parse().map_err(|e| format!("--repeats: {e}"))?,
             "--threads" => a.threads = value("--threads")?.parse().map_err(|e| format!("--threads: {e}"))?,
+            "--limit" => a.limit = Some(value("--limit")?.parse().map_err(|e| format!("--limit: {e}"))?),
+            "--size" => a.size = Some(value("--size")?.parse().map_err(|e| format!("--size: {e}"))?),
+            "--epoch" => a.epoch = true,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => a.experiments.push(PathBuf::from(arg)),
         }
     }
     if a.experiments.is_empty() {
-        return Err(
-            "usage: train_bench <experiment.toml>... [--steps 20] [--warmup 5] [--repeats 3] [--threads 2]".into()
-        );
+        return Err("usage: train_bench <experiment.toml>... [--steps 20] [--warmup 5] [--repeats 3] [--threads 2] \
+             [--epoch [--limit N] [--size S]]"
+            .into());
     }
     Ok(a)
 }
@@ -66,7 +87,56 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
+/// One timed pass as `agelab run` starts: load (scan + decode or cached reload), build, one epoch
+/// over the training part in a seeded shuffled order.
+fn epoch(path: &Path, a: &Args) -> Result<String, Box<dyn std::error::Error>> {
+    let mut exp = Experiment::load(path)?;
+    if let Some(n) = a.limit {
+        exp.data.limit = Some(n);
+        exp.split = dataset::SplitSpec::Fraction { train: 0.8, valid: 0.1 };
+    }
+    if let Some(s) = a.size {
+        exp.data.image_size = s;
+    }
+    let start = Instant::now();
+    let heads = Heads::new(exp.tasks()?);
+    let data = Data::load(&exp, &heads.tasks, Path::new("."))?;
+    let load_s = start.elapsed().as_secs_f64();
+    let (channels, size) = data.shape();
+    tch::manual_seed(exp.seed as i64);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = models::build(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs())?;
+    let mut opt = Optimizer::new(&vs, &exp.optimizer);
+    let mut train: Vec<i64> = data.split.indices(Part::Train).into_iter().map(|i| i as i64).collect();
+    train.shuffle(&mut ChaCha8Rng::seed_from_u64(exp.seed));
+    let bar = EpochBar::new(false, 1, 1, 0);
+    let start_train = Instant::now();
+    let lr = exp.optimizer.lr;
+    let batch = exp.train.batch_size;
+    train_epoch(net.as_ref(), &data, &heads, &mut opt, &train, batch, lr, Device::Cpu, &exp.augment, &bar)
+        .map_err(|(step, v)| format!("loss {v} at step {step}"))?;
+    let train_s = start_train.elapsed().as_secs_f64();
+    let json = serde_json::json!({
+        "tool": "agelab",
+        "model": exp.model.name(),
+        "mode": "epoch",
+        "input": format!("{channels}x{size}x{size}"),
+        "batch": batch,
+        "threads": tch::get_num_threads(),
+        "faces": data.faces.len(),
+        "train_images": train.len(),
+        "load_s": load_s,
+        "train_s": train_s,
+        "total_s": start.elapsed().as_secs_f64(),
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    Ok(json.to_string())
+}
+
 fn bench(path: &Path, a: &Args) -> Result<String, Box<dyn std::error::Error>> {
+    if a.epoch {
+        return epoch(path, a);
+    }
     let exp = Experiment::load(path)?;
     let heads = Heads::new(exp.tasks()?);
     let data = Data::load(&exp, &heads.tasks, Path::new("."))?;
