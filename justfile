@@ -45,3 +45,7 @@ bench *args:
     py="$(bench/setup-python.sh | tail -n 1)"
     {{with}} cargo build --release -p dataset --example decode_bench -p runner --example train_bench -p detect --example compare_opencv
     BENCH_SETUP_SECONDS=$(( $(date +%s) - start )) {{with}} "$py" bench/run.py {{args}}
+
+# `just bench` as on a fresh machine (new clone of HEAD, empty caches and target/), timed.
+bench-cold scratch="/tmp/agelab-cold":
+    bench/cold.sh {{scratch}}

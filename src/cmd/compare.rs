@@ -24,6 +24,10 @@ pub struct Args {
     /// Leave the literature table out.
     #[arg(long, conflicts_with = "literature")]
     no_literature: bool,
+    /// The runs repeat one protocol (seeds, or the five splits of experiments/*-5split.toml): add
+    /// the mean ± std of every metric over them.
+    #[arg(long)]
+    repeats: bool,
 }
 
 /// Where the literature table is looked for when --literature is not given.
@@ -72,11 +76,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
         })
         .collect::<Result<_>>()?;
-    let index = match literature(&a) {
-        Some(papers) => report::compare_with_literature(&dirs, &a.out, &papers),
-        None => report::compare(&dirs, &a.out),
-    }
-    .context("writing the comparison")?;
+    let options = report::CompareOptions { literature: literature(&a), repeats: a.repeats };
+    let index = report::compare_with(&dirs, &a.out, &options).context("writing the comparison")?;
     println!("comparison: {}", index.display());
     Ok(ExitCode::SUCCESS)
 }

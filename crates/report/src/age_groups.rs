@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use dataset::AgeScheme;
 
+use crate::card::pct;
 use crate::html::{table, Cell};
 use crate::stats::wilson_interval;
 use crate::tables::{frac, thousands};
@@ -91,9 +92,10 @@ pub(crate) fn builtin_scores(truth: &[f64], pred: &[f64]) -> Vec<SchemeScore> {
     AgeScheme::BUILTIN.iter().filter_map(|n| AgeScheme::builtin(n)).map(|s| score(&s, truth, pred)).collect()
 }
 
-fn accuracy_cells(s: &SchemeScore) -> (String, String) {
+/// Accuracy and its interval, formatted by `fmt` (fractions on pages, percentages on cards).
+fn accuracy_cells(s: &SchemeScore, fmt: fn(Option<f64>) -> String) -> (String, String) {
     match s.accuracy() {
-        Some((a, (lo, hi))) => (frac(Some(a)), format!("{} - {}", frac(Some(lo)), frac(Some(hi)))),
+        Some((a, (lo, hi))) => (fmt(Some(a)), format!("{} - {}", fmt(Some(lo)), fmt(Some(hi)))),
         None => ("n/a".into(), String::new()),
     }
 }
@@ -103,7 +105,7 @@ pub(crate) fn html(scores: &[SchemeScore]) -> String {
     let rows: Vec<Vec<Cell>> = scores
         .iter()
         .map(|s| {
-            let (acc, interval) = accuracy_cells(s);
+            let (acc, interval) = accuracy_cells(s, frac);
             vec![
                 Cell::Text(s.scheme.clone()),
                 Cell::Text(s.classes.join(", ")),
@@ -148,13 +150,13 @@ pub(crate) fn markdown(head: &str, scores: &[SchemeScore]) -> String {
          | scheme | faces | accuracy | 95% interval | 1-off accuracy |\n|---|---|---|---|---|\n"
     );
     for sc in scores {
-        let (acc, interval) = accuracy_cells(sc);
-        let _ = writeln!(s, "| {} | {} | {acc} | {interval} | {} |", sc.scheme, sc.faces(), frac(sc.one_off()));
+        let (acc, interval) = accuracy_cells(sc, pct);
+        let _ = writeln!(s, "| {} | {} | {acc} | {interval} | {} |", sc.scheme, sc.faces(), pct(sc.one_off()));
     }
     for sc in scores {
         let _ = writeln!(s, "\n{} per group:\n\n| group | faces | recall | precision |\n|---|---|---|---|", sc.scheme);
         for (g, n, recall, precision) in sc.per_group() {
-            let _ = writeln!(s, "| {g} | {n} | {} | {} |", frac(recall), frac(precision));
+            let _ = writeln!(s, "| {g} | {n} | {} | {} |", pct(recall), pct(precision));
         }
     }
     s.push('\n');

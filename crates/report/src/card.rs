@@ -194,7 +194,8 @@ fn breakdowns(s: &mut String, p: &Predictions) {
     }
 }
 
-fn pct(v: Option<f64>) -> String {
+/// A fraction as a percentage with one decimal (`?` when missing).
+pub(crate) fn pct(v: Option<f64>) -> String {
     v.map_or("?".into(), |v| format!("{:.1}%", 100.0 * v))
 }
 

@@ -19,6 +19,10 @@ const LITERATURE_NOTE: &str = "Each row is one figure of one paper (literature/p
 share data and protocol; \"note\" says why not, or why nothing was measured. \"report_says\" is the student report's \
 figure where it differs from the paper.";
 
+/// How to read the mean ± std table.
+const SUMMARY_NOTE: &str = "The runs taken as repeats of one protocol (the five splits of Paplhám & Franc, \
+or seeds): per column, the mean and sample standard deviation over the runs that have it (also in summary.csv).";
+
 /// Test metrics that can appear per head, in column order.
 const METRICS: [&str; 6] = ["accuracy", "one_off", "macro_f1", "auc", "mae", "rmse"];
 
@@ -79,6 +83,52 @@ pub(crate) fn comparison_frame(runs: &[Run]) -> PolarsResult<DataFrame> {
         }
     }
     DataFrame::new_infer_height(cols)
+}
+
+/// Repeats of one protocol (the five splits of Paplhám & Franc, or seeds): per numeric column of
+/// the comparison, over the runs that have it, the count, mean, sample standard deviation, min and
+/// max, and "mean ± std" as text (percent for accuracies, years for MAE/RMSE).
+pub(crate) fn summary_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let (mut names, mut counts, mut means, mut stds, mut mins, mut maxs, mut texts) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for c in df.columns() {
+        if !matches!(c.dtype(), DataType::Float64) {
+            continue;
+        }
+        let v: Vec<f64> = (0..c.len())
+            .filter_map(|i| c.get(i).ok().and_then(|v| v.extract::<f64>()))
+            .filter(|x| x.is_finite())
+            .collect();
+        if v.is_empty() {
+            continue;
+        }
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let std =
+            if v.len() > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+        let name = c.name().to_string();
+        let fraction = ["accuracy", "one_off", "macro_f1"].iter().any(|m| name.ends_with(&format!("_{m}")));
+        texts.push(if fraction {
+            format!("{:.2} ± {:.2} %", 100.0 * mean, 100.0 * std)
+        } else {
+            format!("{mean:.2} ± {std:.2}")
+        });
+        names.push(name);
+        counts.push(v.len() as u32);
+        means.push(mean);
+        stds.push(std);
+        mins.push(v.iter().copied().fold(f64::INFINITY, f64::min));
+        maxs.push(v.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    }
+    DataFrame::new_infer_height(vec![
+        Column::new("metric".into(), names),
+        Column::new("runs".into(), counts),
+        Column::new("mean ± std".into(), texts),
+        Column::new("mean".into(), means),
+        Column::new("std".into(), stds),
+        Column::new("min".into(), mins),
+        Column::new("max".into(), maxs),
+    ])
 }
 
 /// A cell of the frame as text: floats rounded for reading, nulls empty.
@@ -160,6 +210,7 @@ pub(crate) fn compare(
     run_dirs: &[PathBuf],
     out_dir: &Path,
     literature: Option<&[Paper]>,
+    repeats: bool,
 ) -> Result<PathBuf, ReportError> {
     if run_dirs.is_empty() {
         return Err(ReportError::NoRuns { path: out_dir.to_path_buf() });
@@ -180,8 +231,18 @@ pub(crate) fn compare(
         write_csv(lit, &lit_path)?;
     }
 
+    let summary_path = out_dir.join("summary.csv");
+    let mut summary = repeats.then(|| summary_frame(&df)).transpose().map_err(table_err(&summary_path))?;
+    if let Some(summary) = &mut summary {
+        write_csv(summary, &summary_path)?;
+    }
+
     let md_path = out_dir.join("comparison.md");
     let mut md = to_markdown(&df).map_err(table_err(&md_path))?;
+    if let Some(summary) = &summary {
+        md.push_str(&format!("\n## Over the {} runs: mean ± std\n\n{SUMMARY_NOTE}\n\n", runs.len()));
+        md.push_str(&to_markdown(summary).map_err(table_err(&md_path))?);
+    }
     if let Some(lit) = &lit {
         md.push_str(&format!("\n## Literature: reported vs measured here\n\n{LITERATURE_NOTE}\n\n"));
         md.push_str(&to_markdown(lit).map_err(table_err(&md_path))?);
@@ -214,6 +275,11 @@ pub(crate) fn compare(
         "<p class=\"note\">Also written as <a href=\"comparison.csv\">comparison.csv</a> and \
          <a href=\"comparison.md\">comparison.md</a>.</p>\n",
     );
+    if let Some(summary) = &summary {
+        body.push_str(&format!("<h2 id=\"summary\">Over the {} runs: mean ± std</h2>\n", runs.len()));
+        body.push_str(&format!("<p class=\"note\">{}</p>\n", escape(SUMMARY_NOTE)));
+        body.push_str(&to_html(summary, |_| None).map_err(table_err(&index))?);
+    }
     if let Some(lit) = &lit {
         let measured = lit.column("measured_here").map_err(table_err(&index))?;
         let unmeasured: Vec<bool> = (0..lit.height()).map(|i| measured.get(i).is_ok_and(|v| v.is_null())).collect();
@@ -277,5 +343,24 @@ mod tests {
         ]);
         let md = df.and_then(|d| to_markdown(&d)).unwrap_or_default();
         assert_eq!(md, "| name | acc |\n| --- | ---: |\n| a\\|b | 0.5000 |\n|  |  |\n");
+    }
+
+    #[test]
+    fn summary_is_mean_and_sample_std_per_numeric_column() {
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("experiment".into(), vec!["a", "b", "c"]),
+            Column::new("gender_accuracy".into(), vec![Some(0.90f64), Some(0.92), None]),
+            Column::new("age_mae".into(), vec![Some(5.0f64), Some(6.0), Some(7.0)]),
+        ])
+        .unwrap();
+        let s = summary_frame(&df).unwrap();
+        assert_eq!(s.height(), 2, "one row per numeric column");
+        let cells = |name: &str| -> Vec<String> {
+            let c = s.column(name).unwrap();
+            (0..c.len()).map(|i| cell_text(name, &c.get(i).unwrap())).collect()
+        };
+        // 0.90 and 0.92: mean 0.91, sample std 0.01414 (the missing run is left out).
+        assert_eq!(cells("mean ± std"), vec!["91.00 ± 1.41 %", "6.00 ± 1.00"]);
+        assert_eq!(cells("runs"), vec!["2", "3"]);
     }
 }

@@ -254,7 +254,23 @@ pub fn render_run_with(run_dir: &Path, options: &RenderOptions) -> Result<PathBu
 /// `valid-curves.png` (validation accuracy or MAE per epoch, runs overlaid) and `index.html`,
 /// whose path is returned.
 pub fn compare(run_dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf, ReportError> {
-    compare::compare(run_dirs, out_dir, None)
+    compare::compare(run_dirs, out_dir, None, false)
+}
+
+/// How [`compare_with`] joins and summarises the runs.
+#[derive(Debug, Clone, Default)]
+pub struct CompareOptions {
+    /// The literature table to join (see [`compare_with_literature`]).
+    pub literature: Option<PathBuf>,
+    /// The runs are repeats of one protocol (seeds, or the five splits): add their mean ± std per
+    /// metric (`summary.csv`, and a section of `comparison.md` and `index.html`).
+    pub repeats: bool,
+}
+
+/// [`compare`] with options.
+pub fn compare_with(run_dirs: &[PathBuf], out_dir: &Path, options: &CompareOptions) -> Result<PathBuf, ReportError> {
+    let papers = options.literature.as_deref().map(literature::read).transpose()?;
+    compare::compare(run_dirs, out_dir, papers.as_deref(), options.repeats)
 }
 
 /// [`compare`], plus the literature table read from `literature` (see [`literature::read`])
@@ -265,8 +281,7 @@ pub fn compare_with_literature(
     out_dir: &Path,
     literature: &Path,
 ) -> Result<PathBuf, ReportError> {
-    let papers = literature::read(literature)?;
-    compare::compare(run_dirs, out_dir, Some(&papers))
+    compare_with(run_dirs, out_dir, &CompareOptions { literature: Some(literature.to_path_buf()), repeats: false })
 }
 
 /// PNG file names handed out once each.
