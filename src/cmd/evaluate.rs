@@ -1,9 +1,14 @@
-//! `agelab evaluate`: a trained model on any UTKFace-format folder.
+//! `agelab evaluate`: a trained model on any UTKFace-format folder, or on photos labelled in a
+//! CSV file (held-out faces from elsewhere, found with `--detect` when they are whole photos).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use runner::predict::{HeadPrediction, Predictor};
+
+use super::faces::{DetectArgs, FaceFinder};
+use super::predict::csv_field;
 
 /// Arguments of `agelab evaluate`.
 #[derive(clap::Args)]
@@ -11,8 +16,17 @@ pub struct Args {
     /// A run folder, a released model's folder, or a released model's name.
     model: PathBuf,
     /// Folder of faces named as UTKFace (`[age]_[gender]_[race]_[datetime].jpg...`).
+    #[arg(long, required_unless_present = "faces", conflicts_with = "faces")]
+    data: Option<PathBuf>,
+    /// CSV of labelled photos: columns `file` (relative to the CSV) and `gender` and/or `age`
+    /// (empty when unknown), `person` optional; other columns are ignored.
     #[arg(long)]
-    data: PathBuf,
+    faces: Option<PathBuf>,
+    /// Folder the label file's `file` column is relative to (default: the label file's folder).
+    #[arg(long, requires = "faces")]
+    images: Option<PathBuf>,
+    #[command(flatten)]
+    detect: super::faces::DetectArgs,
     /// Output folder (default: `<model>/evaluations/<data folder name>`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -22,10 +36,14 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode> {
     let dir = super::model_dir(&a.model)?;
     let p = runner::predict::Predictor::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
-    let name = a.data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+    if let Some(labels) = &a.faces {
+        return labelled(&p, &a.model, labels, a.images.as_deref(), &a.detect, a.out);
+    }
+    let data = a.data.expect("clap requires --data or --faces");
+    let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let out = a.out.unwrap_or_else(|| dir.join("evaluations").join(name));
-    let m = p.evaluate_folder(&a.data, &out).with_context(|| format!("evaluating on {}", a.data.display()))?;
-    println!("{} faces from {}", m.images, a.data.display());
+    let m = p.evaluate_folder(&data, &out).with_context(|| format!("evaluating on {}", data.display()))?;
+    println!("{} faces from {}", m.images, data.display());
     for (head, metrics) in &m.heads {
         match metrics {
             runner::metrics::HeadMetrics::Classification { accuracy, one_off, .. } => {
@@ -40,6 +58,117 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
         }
     }
+    println!("written to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Evaluates on labelled photos: the largest face of each (with `--detect`), `predictions.csv`
+/// (truth and prediction per photo) and `summary.md` (scores with intervals) in the output folder.
+fn labelled(
+    p: &Predictor,
+    model: &Path,
+    labels: &Path,
+    images: Option<&Path>,
+    detect: &DetectArgs,
+    out: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let faces = dataset::read_labels(labels, images)?;
+    let finder = FaceFinder::new(detect)?;
+    let stem = labels.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "faces".into());
+    let out = out.unwrap_or_else(|| p.source.join("evaluations").join(stem));
+    let heads = p.head_names();
+    let mut header: Vec<String> =
+        ["file", "person", "true_gender", "true_age", "faces_found", "x", "y", "width", "height"]
+            .map(String::from)
+            .into();
+    for h in &heads {
+        header.extend([h.clone(), format!("{h}_probability")]);
+    }
+    header.push("note".into());
+    let mut rows = vec![header.join(",")];
+    let mut scored = Vec::with_capacity(faces.len());
+    let label_dir = images.unwrap_or_else(|| labels.parent().unwrap_or(Path::new(".")));
+    for face in &faces {
+        let shown = face.file.strip_prefix(label_dir).unwrap_or(&face.file).display().to_string();
+        let mut held = report::HeldOutFace {
+            file: shown.clone(),
+            person: face.person.clone(),
+            gender: face.gender.map(|g| dataset::Gender::NAMES[g.index()].to_string()),
+            age: face.age.map(f64::from),
+            ..Default::default()
+        };
+        let mut fields = vec![
+            csv_field(&shown),
+            csv_field(face.person.as_deref().unwrap_or("")),
+            held.gender.clone().unwrap_or_default(),
+            face.age.map(|a| a.to_string()).unwrap_or_default(),
+        ];
+        let found =
+            image::open(&face.file).map_err(|e| format!("not an image: {e}")).and_then(|img| match face.region {
+                Some([x, y, w, h]) => Ok((img, (x, y, w, h), None)),
+                None => {
+                    let boxes = finder.boxes(&img);
+                    let largest = boxes.iter().copied().max_by_key(|b| u64::from(b.2) * u64::from(b.3));
+                    largest.map(|b| (img, b, Some(boxes.len()))).ok_or_else(|| "no face found".to_string())
+                }
+            });
+        match found {
+            Err(note) => {
+                eprintln!("{}:{}: {}: {note}", labels.display(), face.line, face.file.display());
+                fields.extend(std::iter::repeat_n(String::new(), 5 + 2 * heads.len()));
+                held.note = note;
+            }
+            Ok((img, b, n)) => {
+                let preds = p.predict(&[finder.crop(&img, b)]).remove(0);
+                fields.push(n.map_or("box given".into(), |n| n.to_string()));
+                fields.extend([b.0, b.1, b.2, b.3].map(|v| v.to_string()));
+                for (i, pred) in preds.iter().enumerate() {
+                    match pred {
+                        HeadPrediction::Class { label, probability, .. } => {
+                            fields.extend([csv_field(label), format!("{probability:.4}")]);
+                            if p.is_gender(i) {
+                                held.predicted_gender = Some((label.clone(), *probability));
+                            } else if let dataset::Target::AgeGroup(s) = &p.heads.tasks[i].target {
+                                held.predicted_group = s.labels.iter().position(|l| l == label);
+                            }
+                        }
+                        HeadPrediction::Value(v) => {
+                            fields.extend([format!("{v:.1}"), String::new()]);
+                            if p.is_age(i) {
+                                held.predicted_years = Some(*v);
+                            }
+                        }
+                    }
+                }
+                if let Some(n) = n.filter(|&n| n > 1) {
+                    held.note = format!("{n} faces found, the largest used");
+                }
+            }
+        }
+        fields.push(csv_field(&held.note));
+        rows.push(fields.join(","));
+        scored.push(held);
+    }
+    let group_scheme = p.heads.tasks.iter().find_map(|t| match &t.target {
+        dataset::Target::AgeGroup(s) => Some(s.clone()),
+        _ => None,
+    });
+    let cropping = if finder.detects() {
+        "Each photo's face box (the label file's, else the largest Haar-cascade face), grown by the margin, is what the model saw."
+    } else {
+        "Each image was taken as a face crop."
+    };
+    let summary = report::heldout_markdown(&report::HeldOut {
+        model: &model.display().to_string(),
+        labels: &labels.display().to_string(),
+        cropping,
+        group_scheme: group_scheme.as_ref(),
+        faces: &scored,
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    runner::rundir::write_atomic(&out.join("predictions.csv"), (rows.join("\n") + "\n").as_bytes())?;
+    runner::rundir::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
+    println!("{summary}");
     println!("written to {}", out.display());
     Ok(ExitCode::SUCCESS)
 }

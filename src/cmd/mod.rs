@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod data;
 pub mod evaluate;
+pub mod faces;
 pub mod models;
 pub mod predict;
 pub mod release;

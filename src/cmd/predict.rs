@@ -14,21 +14,8 @@ pub struct Args {
     /// folder of images. Age and gender may come from two models or one multi-task model.
     #[arg(required = true, num_args = 2.., value_name = "MODEL... INPUT")]
     paths: Vec<PathBuf>,
-    /// Find faces with the Haar cascade first (for whole photos); without it, each image is a face crop.
-    #[arg(long)]
-    detect: bool,
-    /// Margin added around each detected face before cropping, as a fraction of its size.
-    #[arg(long, default_value_t = 0.2)]
-    margin: f64,
-    /// Cascade's scale factor.
-    #[arg(long, default_value_t = 1.1)]
-    scale_factor: f64,
-    /// Cascade's minimum neighbours.
-    #[arg(long, default_value_t = 5)]
-    min_neighbors: usize,
-    /// Photos larger than this (longest side, pixels) are downscaled for detection only.
-    #[arg(long, default_value_t = 1600)]
-    max_side: u32,
+    #[command(flatten)]
+    detect: super::faces::DetectArgs,
     /// Output folder for predictions.csv and annotated PNGs.
     #[arg(long, default_value = "predictions")]
     out: PathBuf,
@@ -36,7 +23,7 @@ pub struct Args {
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "bmp", "webp", "gif"];
 
-fn inputs(path: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn inputs(path: &Path) -> Result<Vec<PathBuf>> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -56,7 +43,7 @@ fn inputs(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -76,17 +63,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .collect::<Result<_>>()?;
     let files = inputs(input)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let cascade = if a.detect {
-        Some(detect::Cascade::frontal_face_default().context("loading the bundled Haar cascade")?)
-    } else {
-        None
-    };
-    let params = detect::DetectParams {
-        scale_factor: a.scale_factor,
-        min_neighbors: a.min_neighbors,
-        max_side: Some(a.max_side),
-        ..Default::default()
-    };
+    let finder = super::faces::FaceFinder::new(&a.detect)?;
 
     let mut header = vec!["file".to_string(), "face".into(), "x".into(), "y".into(), "width".into(), "height".into()];
     for p in &predictors {
@@ -114,17 +91,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        let boxes: Vec<(u32, u32, u32, u32)> = match &cascade {
-            None => vec![(0, 0, img.width(), img.height())],
-            Some(c) => c.detect(&img, &params).iter().map(|d| (d.x, d.y, d.width, d.height)).collect(),
-        };
+        let boxes = finder.boxes(&img);
         if boxes.is_empty() {
             println!("{name}: no face found");
             rows.push(format!("{},,,,,,{}no face found", csv_field(&name), ",".repeat(2 * head_count(&predictors))));
             continue;
         }
-        let crops: Vec<image::DynamicImage> =
-            boxes.iter().map(|b| crop_with_margin(&img, *b, if a.detect { a.margin } else { 0.0 })).collect();
+        let crops: Vec<image::DynamicImage> = boxes.iter().map(|b| finder.crop(&img, *b)).collect();
         let per_model: Vec<Vec<Vec<HeadPrediction>>> = predictors.iter().map(|p| p.predict(&crops)).collect();
         let mut marks = Vec::new();
         for (i, b) in boxes.iter().enumerate() {
@@ -159,7 +132,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             rows.push(fields.join(","));
             marks.push(report::Mark { x: b.0, y: b.1, width: b.2, height: b.3, label: label_parts.join("\n") });
         }
-        if a.detect {
+        if finder.detects() {
             let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let out = a.out.join(format!("{stem}-annotated.png"));
             report::annotate(&img.to_rgb8(), &marks, &out).with_context(|| format!("writing {}", out.display()))?;
@@ -187,15 +160,4 @@ fn short_label(pred: &HeadPrediction, gender: bool) -> String {
         HeadPrediction::Class { label, probability, .. } => format!("{label} ({probability:.2})"),
         HeadPrediction::Value(v) => format!("{v:.0} years"),
     }
-}
-
-/// The face box grown by `margin` of its size on each side, clipped to the photo.
-fn crop_with_margin(img: &image::DynamicImage, (x, y, w, h): (u32, u32, u32, u32), margin: f64) -> image::DynamicImage {
-    let mx = (w as f64 * margin) as i64;
-    let my = (h as f64 * margin) as i64;
-    let x0 = (x as i64 - mx).max(0) as u32;
-    let y0 = (y as i64 - my).max(0) as u32;
-    let x1 = ((x + w) as i64 + mx).min(img.width() as i64) as u32;
-    let y1 = ((y + h) as i64 + my).min(img.height() as i64) as u32;
-    img.crop_imm(x0, y0, x1 - x0, y1 - y0)
 }

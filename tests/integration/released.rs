@@ -58,3 +58,60 @@ fn released_models_reproduce_their_cards_on_their_test_faces() {
         }
     }
 }
+
+/// `agelab evaluate <name> --faces labels.csv`: labelled photos (here real UTKFace test faces,
+/// labels from their names, one given a box) scored with intervals; bad labels name their line.
+#[test]
+fn evaluate_on_labelled_faces_scores_what_predict_says() {
+    let Some(root) = utkface() else { return };
+    let dir = repo().join("models/multitask");
+    let faces: Vec<String> =
+        std::fs::read_to_string(dir.join("test-faces.txt")).unwrap().lines().take(12).map(str::to_owned).collect();
+    let mut csv = String::from("file,person,gender,age,x,y,width,height\n");
+    for (i, f) in faces.iter().enumerate() {
+        let parts: Vec<&str> = f.split('_').collect();
+        let gender = if parts[1] == "0" { "male" } else { "female" };
+        let region = if i == 0 { "0,0,200,200" } else { ",,," };
+        csv += &format!("{f},,{gender},{},{region}\n", parts[0]);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let labels = tmp.path().join("labels.csv");
+    std::fs::write(&labels, &csv).unwrap();
+    let out = tmp.path().join("out");
+    let run = |labels: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_agelab"))
+            .args(["evaluate", "multitask", "--faces"])
+            .arg(labels)
+            .arg("--images")
+            .arg(&root)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let o = run(&labels);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let p = runner::predict::Predictor::load(&dir).unwrap();
+    let gender = p.head_names().iter().position(|h| h == "gender").unwrap();
+    let mut hits = 0;
+    for f in &faces {
+        let img = image::open(root.join(f)).unwrap();
+        let truth = if f.split('_').nth(1) == Some("0") { "male" } else { "female" };
+        if let runner::predict::HeadPrediction::Class { label, .. } = &p.predict(&[img]).remove(0)[gender] {
+            hits += usize::from(label == truth);
+        }
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let want = format!("| gender accuracy | 12 | {:.1}% ({hits}/12) |", 100.0 * hits as f64 / 12.0);
+    assert!(summary.contains(&want), "expected {want} in\n{summary}");
+    assert!(summary.contains("| age MAE (years) | 12 |"), "{summary}");
+    let rows = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 13, "{rows}");
+    assert!(rows.lines().nth(1).unwrap().contains(",box given,0,0,200,200,"), "{rows}");
+
+    std::fs::write(&labels, "file,gender,age\nx.jpg,female,forty\n").unwrap();
+    let o = run(&labels);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("labels.csv:2") && err.contains("age 'forty'"), "{err}");
+}

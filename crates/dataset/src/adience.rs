@@ -193,7 +193,7 @@ impl Header {
                 path: path.into(),
                 line: 1,
                 column: column.into(),
-                expected: COLUMNS.join(", "),
+                expected: format!("the tab-separated columns {}", COLUMNS.join(", ")),
             })?;
         }
         Ok(Header { index })

@@ -64,8 +64,8 @@ pub enum DatasetError {
         /// What the file is, in words ("Adience fold file").
         what: String,
     },
-    /// A tab-separated file lacks a column its format has.
-    #[error("{path}:{line}: no column '{column}' in the header; expected the tab-separated columns {expected}")]
+    /// A table file (Adience's tab-separated folds, a CSV of labels) lacks a column its format has.
+    #[error("{path}:{line}: no column '{column}' in the header; expected {expected}")]
     MissingColumn {
         /// The file.
         path: PathBuf,

@@ -77,12 +77,16 @@ fn years(v: f64) -> Option<u16> {
 /// Scores of `pred` (years) against `truth` (years) under `scheme`; faces with a non-finite
 /// value on either side are left out.
 pub(crate) fn score(scheme: &AgeScheme, truth: &[f64], pred: &[f64]) -> SchemeScore {
+    let pairs = truth.iter().zip(pred).filter_map(|(t, p)| Some((scheme.group(years(*t)?), scheme.group(years(*p)?))));
+    score_groups(scheme, pairs)
+}
+
+/// Scores of (true group, predicted group) pairs under `scheme` (a head that predicts groups).
+pub(crate) fn score_groups(scheme: &AgeScheme, pairs: impl IntoIterator<Item = (usize, usize)>) -> SchemeScore {
     let k = scheme.len();
     let mut confusion = vec![vec![0; k]; k];
-    for (t, p) in truth.iter().zip(pred) {
-        if let (Some(t), Some(p)) = (years(*t), years(*p)) {
-            confusion[scheme.group(t)][scheme.group(p)] += 1;
-        }
+    for (t, p) in pairs {
+        confusion[t][p] += 1;
     }
     SchemeScore { scheme: scheme.name.clone(), classes: scheme.labels.clone(), confusion }
 }
@@ -93,7 +97,7 @@ pub(crate) fn builtin_scores(truth: &[f64], pred: &[f64]) -> Vec<SchemeScore> {
 }
 
 /// Accuracy and its interval, formatted by `fmt` (fractions on pages, percentages on cards).
-fn accuracy_cells(s: &SchemeScore, fmt: fn(Option<f64>) -> String) -> (String, String) {
+pub(crate) fn accuracy_cells(s: &SchemeScore, fmt: fn(Option<f64>) -> String) -> (String, String) {
     match s.accuracy() {
         Some((a, (lo, hi))) => (fmt(Some(a)), format!("{} - {}", fmt(Some(lo)), fmt(Some(hi)))),
         None => ("n/a".into(), String::new()),

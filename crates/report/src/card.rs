@@ -139,6 +139,15 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
     s.push_str("## By group\n\nAccuracy (classification heads) or MAE in years (age heads) per group of test faces; groups under 30 faces are noisy.\n\n");
     breakdowns(&mut s, predictions);
 
+    let _ = write!(
+        s,
+        "## Faces from outside UTKFace\n\nUTKFace's test faces share their sources and alignment with the training faces, so \
+         they flatter the model. The held-out check runs it on labelled photos from elsewhere (`data/heldout/labels.csv`, \
+         fetched by `scripts/fetch-heldout.sh`), each face found by the Haar cascade:\n\n\
+         `just heldout {name}` (`agelab evaluate {name} --faces data/heldout/labels.csv --images <fetched photos> --detect`)\n\n\
+         Its figures are in `reports/heldout/{name}/summary.md` when that has been run.\n\n",
+        name = release.name
+    );
     s.push_str(
         "## Licence and intended use\n\nTrained on UTKFace, whose images are for non-commercial research only; use these weights \
          under the same terms. The faces are web photos with labels estimated by the dataset's authors; race \

@@ -10,6 +10,7 @@ mod error;
 mod faces;
 mod figures;
 mod heads;
+mod heldout;
 mod html;
 mod io;
 pub mod literature;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub use card::{model_card, Release};
 pub use error::ReportError;
 pub use figures::annotate::{annotate, Mark};
+pub use heldout::{heldout_markdown, HeldOut, HeldOutFace};
 
 use figures::roc::RocCurve;
 use figures::{calibration, confusion, curves, roc, scatter, slug};
