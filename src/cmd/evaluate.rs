@@ -154,14 +154,17 @@ fn labelled(
         _ => None,
     });
     let cropping = if finder.detects() {
-        "Each photo's face box (the label file's, else the largest Haar-cascade face), grown by the margin, is what the model saw."
+        format!(
+            "Each face's box (the label file's, else the photo's largest Haar-cascade face), {}, is what the model saw.",
+            finder.describe()
+        )
     } else {
-        "Each image was taken as a face crop."
+        "Each image was taken as a face crop.".to_string()
     };
     let summary = report::heldout_markdown(&report::HeldOut {
         model: &model.display().to_string(),
         labels: &labels.display().to_string(),
-        cropping,
+        cropping: &cropping,
         group_scheme: group_scheme.as_ref(),
         faces: &scored,
     });
