@@ -11,7 +11,7 @@ with := justfile_directory() / "scripts/with-libtorch.sh"
 default:
     @just --list
 
-# Build the cached CPU libtorch (one time, ~600 MB from PyPI; later runs take milliseconds).
+# Build the cached CPU libtorch (one time, ~530 MB from PyPI; later runs take milliseconds).
 setup:
     @{{with}} sh -c 'echo "libtorch: $LIBTORCH"'
 

@@ -21,7 +21,7 @@ if [ -f "$STAMP" ]; then
   exit 0
 fi
 
-echo "agelab: building a CPU libtorch $TORCH_VERSION in $DEST (one time, ~600 MB download)" >&2
+echo "agelab: building a CPU libtorch $TORCH_VERSION in $DEST (one time, ~530 MB download)" >&2
 DL="$CACHE/wheels"
 mkdir -p "$DL"
 PY="${PYTHON:-python3}"

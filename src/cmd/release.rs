@@ -60,7 +60,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
         Some(e) => e,
         None => format!("experiments/{}.toml", experiment_name(&a.run_dir)?),
     };
-    let card = report::model_card(&a.run_dir, &report::Release { name: &a.name, experiment_file: &experiment })?;
+    let heldout_path = PathBuf::from("reports/heldout").join(&a.name).join("summary.md");
+    let heldout = std::fs::read_to_string(&heldout_path).ok();
+    let card = report::model_card(
+        &a.run_dir,
+        &report::Release { name: &a.name, experiment_file: &experiment, heldout: heldout.as_deref() },
+    )?;
 
     // Assemble beside the target, then swap it in: a reader never sees half a release.
     std::fs::create_dir_all(&a.models).with_context(|| format!("creating {}", a.models.display()))?;

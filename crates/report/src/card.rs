@@ -17,6 +17,8 @@ pub struct Release<'a> {
     pub name: &'a str,
     /// The experiment file that trains it, as given on the command line.
     pub experiment_file: &'a str,
+    /// `reports/heldout/<name>/summary.md` (from `agelab evaluate --faces`), if it has been run.
+    pub heldout: Option<&'a str>,
 }
 
 /// Age bands of the per-age table (the report's Model 4 groups): lower bounds, inclusive.
@@ -145,7 +147,11 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
          they flatter the model. The held-out check runs it on labelled photos from elsewhere (`data/heldout/labels.csv`, \
          fetched by `scripts/fetch-heldout.sh`), each face found by the Haar cascade:\n\n\
          `just heldout {name}` (`agelab evaluate {name} --faces data/heldout/labels.csv --images <fetched photos> --detect`)\n\n\
-         Its figures are in `reports/heldout/{name}/summary.md` when that has been run.\n\n",
+         {}\n\n",
+        match release.heldout.map(heldout_scores) {
+            Some(table) => format!("From `reports/heldout/{}/summary.md` (every face listed there):\n\n{table}", release.name),
+            None => format!("Not run for this release yet; its figures go to `reports/heldout/{}/summary.md`.", release.name),
+        },
         name = release.name
     );
     s.push_str(
@@ -203,6 +209,15 @@ fn breakdowns(s: &mut String, p: &Predictions) {
     }
 }
 
+/// The scores table of a held-out summary: its first Markdown table, with the line before it.
+fn heldout_scores(summary: &str) -> String {
+    let lines: Vec<&str> = summary.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with('|')).unwrap_or(lines.len());
+    let end = lines[start..].iter().position(|l| !l.starts_with('|')).map_or(lines.len(), |n| start + n);
+    let context = lines[..start].iter().rev().find(|l| !l.trim().is_empty()).copied().unwrap_or("");
+    format!("{context}\n\n{}", lines[start..end].join("\n")).trim().to_string()
+}
+
 /// A fraction as a percentage with one decimal (`?` when missing).
 pub(crate) fn pct(v: Option<f64>) -> String {
     v.map_or("?".into(), |v| format!("{:.1}%", 100.0 * v))
@@ -211,6 +226,15 @@ pub(crate) fn pct(v: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_heldout_scores_are_the_summary_first_table() {
+        let summary = "# m on held-out faces\n\nLabels: x. 3 photos.\n\n| measure | faces |\n|---|---|\n| gender accuracy | 3 |\n\n| file |\n|---|\n| a.jpg |\n";
+        assert_eq!(
+            heldout_scores(summary),
+            "Labels: x. 3 photos.\n\n| measure | faces |\n|---|---|\n| gender accuracy | 3 |"
+        );
+    }
 
     #[test]
     fn age_bands_follow_model4_groups() {
