@@ -18,6 +18,10 @@ pub struct Args {
     /// Continue an interrupted run from its last checkpoint instead.
     #[arg(long, value_name = "RUN_DIR", conflicts_with = "experiment")]
     resume: Option<PathBuf>,
+    /// Reuse a finished run of the same experiment (same resolved config under `--reports`), or
+    /// continue an interrupted one from its last checkpoint, rather than start a new run.
+    #[arg(long = "continue", requires = "experiment")]
+    continuing: bool,
     /// Do not render the HTML report at the end.
     #[arg(long)]
     no_report: bool,
@@ -30,6 +34,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let opts = a.opts.runner()?;
     let outcome = match (a.resume, a.experiment) {
         (Some(dir), _) => runner::resume(&dir, &opts).with_context(|| format!("resuming {}", dir.display()))?,
+        (None, Some(path)) if a.continuing => {
+            let exp = runner::Experiment::load(&path)?;
+            let dir = runner::run_continuing(&exp, &opts).with_context(|| format!("running {}", path.display()))?;
+            println!("run folder: {}", dir.display());
+            if !a.no_report {
+                super::report(&dir)?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         (None, Some(path)) => {
             let exp = runner::Experiment::load(&path)?;
             runner::run(&exp, &opts).with_context(|| format!("running {}", path.display()))?

@@ -1,4 +1,6 @@
-//! `agelab sweep`: a grid of runs, then their comparison.
+//! `agelab sweep`: a grid of runs, then their comparison. A grid point that already ran (same
+//! resolved experiment under `reports/`) is reused, an interrupted one continued: running the same
+//! sweep again picks up where it stopped.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,7 +30,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let mut dirs = Vec::new();
     for exp in &grid {
         println!("== {}", exp.name);
-        dirs.push(runner::run(exp, &opts).with_context(|| format!("sweep run {}", exp.name))?.dir.root().to_path_buf());
+        dirs.push(runner::run_continuing(exp, &opts).with_context(|| format!("sweep run {}", exp.name))?);
     }
     let out = a.opts.reports.join(format!("{}-sweep", base.name));
     let index = report::compare(&dirs, &out).context("writing the sweep's comparison")?;

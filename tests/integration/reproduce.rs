@@ -143,4 +143,29 @@ fn sweep_runs_a_2x2_grid_and_compares_it() {
     }
     let csv = read(&reports.join("tiny-sweep/comparison.csv"));
     assert_eq!(csv.lines().count(), 5, "{csv}");
+
+    // Again, after one grid point lost its test metrics (stopped after its last checkpoint): the
+    // finished points are reused, that one is continued in its own folder, no new run starts.
+    let point = reports.join("tiny-lr=1e-3-batch_size=16");
+    let runs = |p: &std::path::Path| std::fs::read_dir(p).unwrap().flatten().filter(|e| e.path().is_dir()).count();
+    let run_dir = std::fs::read_dir(&point).unwrap().flatten().next().unwrap().path();
+    std::fs::remove_file(run_dir.join("test-metrics.json")).unwrap();
+    let again = Command::new(env!("CARGO_BIN_EXE_agelab"))
+        .args([
+            "sweep",
+            exp_path.to_str().unwrap(),
+            "--set",
+            "optimizer.lr=1e-3,3e-4",
+            "--set",
+            "train.batch_size=16,32",
+        ])
+        .args(["--reports", reports.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("finished already").count(), 3, "{stderr}");
+    assert_eq!(runs(&point), 1, "continued in place");
+    assert!(run_dir.join("test-metrics.json").is_file(), "the continued run finished");
+    assert_eq!(runs(&reports.join("tiny-lr=3e-4-batch_size=32")), 1);
 }

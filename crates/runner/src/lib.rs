@@ -23,4 +23,4 @@ pub mod verify;
 pub use config::Experiment;
 pub use error::RunnerError;
 pub use rundir::RunDir;
-pub use train::{resume, run, RunOptions, RunOutcome, TestMetrics};
+pub use train::{previous, resume, run, run_continuing, Previous, RunOptions, RunOutcome, TestMetrics};

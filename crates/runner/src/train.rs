@@ -97,6 +97,56 @@ pub fn resume(run_dir: &Path, opts: &RunOptions) -> Result<RunOutcome, RunnerErr
     execute(&exp, dir, true, opts)
 }
 
+/// What `reports/<experiment>/` already holds for an experiment: the latest run folder whose
+/// resolved config is exactly this experiment's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Previous {
+    /// It finished: it has test metrics.
+    Finished(PathBuf),
+    /// It stopped after at least one checkpoint.
+    Interrupted(PathBuf),
+    /// No such run (or one that stopped before its first checkpoint).
+    None,
+}
+
+/// Looks for an earlier run of `exp` under `reports`.
+pub fn previous(exp: &Experiment, reports: &Path) -> Previous {
+    let want = exp.to_toml();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(reports.join(&exp.name))
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    for d in dirs.iter().rev() {
+        let Ok(dir) = RunDir::open(d) else { continue };
+        if std::fs::read_to_string(dir.config()).ok().as_deref() != Some(want.as_str()) {
+            continue;
+        }
+        if dir.test_metrics().is_file() {
+            return Previous::Finished(d.clone());
+        }
+        if dir.checkpoints().join("state.json").is_file() {
+            return Previous::Interrupted(d.clone());
+        }
+    }
+    Previous::None
+}
+
+/// Runs `exp` to the end across interruptions: a finished run of the same resolved experiment is
+/// reused, an interrupted one continued from its last checkpoint, else a new run starts. Long
+/// campaigns (sweeps, hour-long runs on a CPU) then survive being stopped and started again.
+pub fn run_continuing(exp: &Experiment, opts: &RunOptions) -> Result<PathBuf, RunnerError> {
+    match previous(exp, &opts.reports) {
+        Previous::Finished(d) => {
+            if opts.progress {
+                eprintln!("{}: finished already in {}", exp.name, d.display());
+            }
+            Ok(d)
+        }
+        Previous::Interrupted(d) => Ok(resume(&d, opts)?.dir.root().to_path_buf()),
+        Previous::None => Ok(run(exp, opts)?.dir.root().to_path_buf()),
+    }
+}
+
 fn log(dir: &RunDir, progress: bool, line: &str) -> Result<(), RunnerError> {
     if progress {
         eprintln!("{line}");
