@@ -63,14 +63,19 @@ download() { # kind package version archive-file-name
 }
 
 fail=0
-while IFS=$'\t' read -r kind pkg ver arch member name sum; do
+# The table is read on fd 3 so that pip and apt-get keep the terminal's stdin.
+while IFS=$'\t' read -r kind pkg ver arch member name sum <&3; do
   [ -z "$kind" ] && continue
   if sha_ok "$out/$name" "$sum"; then continue; fi
   if ! download "$kind" "$pkg" "$ver" "$arch"; then echo "FAILED download $pkg $ver" >&2; fail=1; continue; fi
-  "$py" -c "$extract_py" "$dl/$arch" "$member" "$out/$name"
+  if ! "$py" -c "$extract_py" "$dl/$arch" "$member" "$out/$name"; then
+    echo "FAILED to extract $member from $arch (archive removed; run again to re-download)" >&2
+    rm -f "$dl/$arch"; fail=1; continue
+  fi
   if sha_ok "$out/$name" "$sum"; then echo "ok      $name"; else
-    echo "BAD SHA $name (from $arch:$member)" >&2; rm -f "$out/$name"; fail=1; fi
-done <<'TABLE'
+    echo "BAD SHA $name (from $arch:$member; archive removed, run again to re-download)" >&2
+    rm -f "$out/$name" "$dl/$arch"; fail=1; fi
+done 3<<'TABLE'
 wheel	scikit-image	0.26.0	scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl	skimage/data/astronaut.png	skimage__astronaut.png	88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5
 wheel	scikit-image	0.26.0	scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl	skimage/data/camera.png	skimage__camera.png	b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a
 wheel	matplotlib	3.11.2	matplotlib-3.11.2-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl	matplotlib/mpl-data/sample_data/grace_hopper.jpg	mpl__grace_hopper.jpg	a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130

@@ -13,7 +13,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/faces"
 total=$(ls "$root" | wc -l)
 step=$(( total / n > 0 ? total / n : 1 ))
-ls "$root" | grep -v ' ' | awk -v s="$step" 'NR % s == 0' | head -n "$n" | while read -r f; do ln -s "$root/$f" "$work/faces/$f"; done
+ls "$root" | grep -v ' ' | awk -v s="$step" -v n="$n" 'NR % s == 0 && ++k <= n' | while read -r f; do ln -s "$root/$f" "$work/faces/$f"; done
+(cd "$here" && scripts/with-libtorch.sh cargo build --quiet --release -p agelab)
 "$here/scripts/with-libtorch.sh" "$here/target/release/agelab" predict multitask "$work/faces" --detect \
     --margin 0 --margin-top 0 --margin-bottom 0 --out "$work/out" > /dev/null
 python3 - "$work/out/predictions.csv" <<'PY'
@@ -23,12 +24,13 @@ best = {}
 for r in rows:
     if r["x"] and (r["file"] not in best or int(r["width"]) > int(best[r["file"]]["width"])):
         best[r["file"]] = r
-side, top, bottom = [], [], []
+left, right, top, bottom = [], [], [], []
 for r in best.values():
     x, y, w, h = (int(r[k]) for k in ("x", "y", "width", "height"))
-    side.append((200 - w) / 2 / w); top.append(y / h); bottom.append((200 - y - h) / h)
+    left.append(x / w); right.append((200 - x - w) / w); top.append(y / h); bottom.append((200 - y - h) / h)
+side = [(a + b) / 2 for a, b in zip(left, right)]
 print(f"{len({r['file'] for r in rows})} UTKFace crops (200x200), a face found in {len(best)}")
-for name, v in (("left/right", side), ("top", top), ("bottom", bottom)):
+for name, v in (("left/right", side), ("  left", left), ("  right", right), ("top", top), ("bottom", bottom)):
     q = st.quantiles(v, n=4)
     print(f"margin {name}: median {st.median(v):.3f} of the box (quartiles {q[0]:.3f}, {q[2]:.3f})")
 PY

@@ -87,39 +87,46 @@ fn labelled(
     header.push("note".into());
     let mut rows = vec![header.join(",")];
     let mut scored = Vec::with_capacity(faces.len());
-    let label_dir = images.unwrap_or_else(|| labels.parent().unwrap_or(Path::new(".")));
     for face in &faces {
-        let shown = face.file.strip_prefix(label_dir).unwrap_or(&face.file).display().to_string();
         let mut held = report::HeldOutFace {
-            file: shown.clone(),
+            file: face.name.clone(),
             person: face.person.clone(),
             gender: face.gender.map(|g| dataset::Gender::NAMES[g.index()].to_string()),
             age: face.age.map(f64::from),
             ..Default::default()
         };
         let mut fields = vec![
-            csv_field(&shown),
+            csv_field(&face.name),
             csv_field(face.person.as_deref().unwrap_or("")),
             held.gender.clone().unwrap_or_default(),
             face.age.map(|a| a.to_string()).unwrap_or_default(),
         ];
-        let found =
-            image::open(&face.file).map_err(|e| format!("not an image: {e}")).and_then(|img| match face.region {
-                Some([x, y, w, h]) => Ok((img, (x, y, w, h), None)),
-                None => {
-                    let boxes = finder.boxes(&img);
-                    let largest = boxes.iter().copied().max_by_key(|b| u64::from(b.2) * u64::from(b.3));
-                    largest.map(|b| (img, b, Some(boxes.len()))).ok_or_else(|| "no face found".to_string())
-                }
-            });
+        let found = if face.file.is_file() {
+            image::open(&face.file).map_err(|e| format!("not an image: {e}")).and_then(|img| {
+                let (b, n) = match face.region {
+                    Some([x, y, w, h]) => ((x, y, w, h), None),
+                    None => {
+                        let boxes = finder.boxes(&img);
+                        let largest = boxes.iter().copied().max_by_key(|b| u64::from(b.2) * u64::from(b.3));
+                        (largest.ok_or_else(|| "no face found".to_string())?, Some(boxes.len()))
+                    }
+                };
+                let crop = finder
+                    .crop(&img, b)
+                    .ok_or_else(|| format!("box {b:?} lies outside the {}x{} photo", img.width(), img.height()))?;
+                Ok((crop, b, n))
+            })
+        } else {
+            Err("no such file".to_string())
+        };
         match found {
             Err(note) => {
                 eprintln!("{}:{}: {}: {note}", labels.display(), face.line, face.file.display());
                 fields.extend(std::iter::repeat_n(String::new(), 5 + 2 * heads.len()));
                 held.note = note;
             }
-            Ok((img, b, n)) => {
-                let preds = p.predict(&[finder.crop(&img, b)]).remove(0);
+            Ok((crop, b, n)) => {
+                let preds = p.predict(&[crop]).remove(0);
                 fields.push(n.map_or("box given".into(), |n| n.to_string()));
                 fields.extend([b.0, b.1, b.2, b.3].map(|v| v.to_string()));
                 for (i, pred) in preds.iter().enumerate() {
@@ -153,18 +160,20 @@ fn labelled(
         dataset::Target::AgeGroup(s) => Some(s.clone()),
         _ => None,
     });
-    let cropping = if finder.detects() {
+    let cropping = if finder.detects() || faces.iter().any(|f| f.region.is_some()) {
         format!(
             "Each face's box (the label file's, else the photo's largest Haar-cascade face), {}, is what the model saw.",
             finder.describe()
         )
     } else {
-        "Each image was taken as a face crop.".to_string()
+        "Each image was taken whole, as a face crop.".to_string()
     };
+    let run = super::manifest(&p.source).ok().map(|m| format!("{}/{}", m.experiment, m.run_id));
     let summary = report::heldout_markdown(&report::HeldOut {
         model: &model.display().to_string(),
         labels: &labels.display().to_string(),
         cropping: &cropping,
+        run: run.as_deref(),
         group_scheme: group_scheme.as_ref(),
         faces: &scored,
     });
@@ -173,5 +182,12 @@ fn labelled(
     runner::rundir::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
     println!("{summary}");
     println!("written to {}", out.display());
+    if !scored
+        .iter()
+        .any(|f| f.predicted_gender.is_some() || f.predicted_years.is_some() || f.predicted_group.is_some())
+    {
+        eprintln!("{}: no face could be scored (see the notes above)", labels.display());
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -56,8 +56,7 @@ impl FaceFinder {
             max_side: Some(a.max_side),
             ..Default::default()
         };
-        let margins = if a.detect { [a.margin, a.margin_top, a.margin_bottom] } else { [0.0; 3] };
-        Ok(FaceFinder { cascade, params, margins })
+        Ok(FaceFinder { cascade, params, margins: [a.margin, a.margin_top, a.margin_bottom] })
     }
 
     /// How faces are cut out, in words (for reports).
@@ -79,15 +78,19 @@ impl FaceFinder {
         }
     }
 
-    /// The crop of one box, grown by the margins and clipped to the photo.
-    pub fn crop(&self, img: &image::DynamicImage, (x, y, w, h): FaceBox) -> image::DynamicImage {
+    /// The crop of one box, grown by the margins and clipped to the photo; `None` when nothing of
+    /// it lies inside the photo (a box from a label file can be wrong). A box that is the whole
+    /// image (no detection) stays the whole image.
+    pub fn crop(&self, img: &image::DynamicImage, (x, y, w, h): FaceBox) -> Option<image::DynamicImage> {
         let [side, top, bottom] = self.margins;
-        let grow = |size: u32, m: f64| (size as f64 * m).round() as i64;
-        let x0 = (x as i64 - grow(w, side)).max(0) as u32;
-        let y0 = (y as i64 - grow(h, top)).max(0) as u32;
-        let x1 = ((x + w) as i64 + grow(w, side)).min(img.width() as i64) as u32;
-        let y1 = ((y + h) as i64 + grow(h, bottom)).min(img.height() as i64) as u32;
-        img.crop_imm(x0, y0, x1 - x0, y1 - y0)
+        let grow = |size: u32, m: f64| (f64::from(size) * m).round() as i64;
+        let (x, y, w, h) = (i64::from(x), i64::from(y), i64::from(w), i64::from(h));
+        let (iw, ih) = (i64::from(img.width()), i64::from(img.height()));
+        let x0 = (x - grow(w as u32, side)).clamp(0, iw);
+        let y0 = (y - grow(h as u32, top)).clamp(0, ih);
+        let x1 = (x + w + grow(w as u32, side)).clamp(0, iw);
+        let y1 = (y + h + grow(h as u32, bottom)).clamp(0, ih);
+        (x1 > x0 && y1 > y0).then(|| img.crop_imm(x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32))
     }
 }
 
@@ -111,11 +114,17 @@ mod tests {
     #[test]
     fn crops_grow_by_each_margin_and_stay_inside_the_photo() {
         let img = image::DynamicImage::new_rgb8(300, 300);
-        let c = finder(true).crop(&img, (50, 50, 100, 100));
-        assert_eq!((c.width(), c.height()), (120, 120), "10 + 100 + 10 wide, 2 + 100 + 18 high");
-        let c = finder(true).crop(&img, (0, 250, 100, 50));
-        assert_eq!((c.width(), c.height()), (110, 1 + 50), "clipped at the left and bottom edges");
-        let c = finder(false).crop(&img, (0, 0, 300, 300));
-        assert_eq!((c.width(), c.height()), (300, 300), "a face crop is taken whole");
+        let size = |c: Option<image::DynamicImage>| c.map(|c| (c.width(), c.height()));
+        let f = finder(false);
+        assert_eq!(size(f.crop(&img, (50, 50, 100, 100))), Some((120, 120)), "10 + 100 + 10 wide, 2 + 100 + 18 high");
+        assert_eq!(size(f.crop(&img, (0, 250, 100, 50))), Some((110, 1 + 50)), "clipped at the left and bottom edges");
+        assert_eq!(size(f.crop(&img, (0, 0, 300, 300))), Some((300, 300)), "a whole image stays whole");
+        assert_eq!(size(f.crop(&img, (400, 10, 50, 50))), None, "a box right of the photo");
+        assert_eq!(size(f.crop(&img, (u32::MAX, u32::MAX, u32::MAX, u32::MAX))), None, "no overflow");
+        assert_eq!(
+            size(f.crop(&img, (10, 10, 1000, 1000))),
+            Some((300, 300)),
+            "a box larger than the photo is clipped"
+        );
     }
 }

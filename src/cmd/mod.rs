@@ -83,3 +83,10 @@ pub fn model_dir(arg: &Path) -> Result<PathBuf> {
         if names.is_empty() { "none".to_string() } else { names.join(", ") }
     )
 }
+
+/// The `manifest.json` of a run folder or a released model.
+pub fn manifest(dir: &Path) -> Result<runner::manifest::Manifest> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}

@@ -91,13 +91,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        let boxes = finder.boxes(&img);
+        let (boxes, crops): (Vec<_>, Vec<_>) =
+            finder.boxes(&img).into_iter().filter_map(|b| finder.crop(&img, b).map(|c| (b, c))).unzip();
         if boxes.is_empty() {
             println!("{name}: no face found");
             rows.push(format!("{},,,,,,{}no face found", csv_field(&name), ",".repeat(2 * head_count(&predictors))));
             continue;
         }
-        let crops: Vec<image::DynamicImage> = boxes.iter().map(|b| finder.crop(&img, *b)).collect();
         let per_model: Vec<Vec<Vec<HeadPrediction>>> = predictors.iter().map(|p| p.predict(&crops)).collect();
         let mut marks = Vec::new();
         for (i, b) in boxes.iter().enumerate() {

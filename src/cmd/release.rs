@@ -58,10 +58,25 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let experiment = match a.experiment {
         Some(e) => e,
-        None => format!("experiments/{}.toml", experiment_name(&a.run_dir)?),
+        None => format!("experiments/{}.toml", super::manifest(&a.run_dir)?.experiment),
     };
+    // The held-out summary is quoted only if it scored these very weights (the same run).
     let heldout_path = PathBuf::from("reports/heldout").join(&a.name).join("summary.md");
-    let heldout = std::fs::read_to_string(&heldout_path).ok();
+    let m = super::manifest(&a.run_dir)?;
+    let run_tag = format!("Weights of run `{}/{}`", m.experiment, m.run_id);
+    let heldout = match std::fs::read_to_string(&heldout_path) {
+        Ok(text) if text.contains(&run_tag) => Some(text),
+        Ok(_) => {
+            eprintln!(
+                "{}: scores other weights than this run's; not quoted (run `just heldout {}` after the release)",
+                heldout_path.display(),
+                a.name
+            );
+            None
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", heldout_path.display())),
+    };
     let card = report::model_card(
         &a.run_dir,
         &report::Release { name: &a.name, experiment_file: &experiment, heldout: heldout.as_deref() },
@@ -105,12 +120,4 @@ fn test_faces(run_dir: &Path) -> Result<String> {
         bail!("{}: no test faces", path.display());
     }
     Ok(out)
-}
-
-/// The experiment's name from the run's manifest.
-fn experiment_name(run_dir: &Path) -> Result<String> {
-    let path = run_dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    v["experiment"].as_str().map(str::to_owned).with_context(|| format!("{}: no `experiment` string", path.display()))
 }

@@ -32,29 +32,25 @@ pub struct Args {
 /// Runs it.
 pub fn run(a: Args) -> Result<ExitCode> {
     let opts = a.opts.runner()?;
-    let outcome = match (a.resume, a.experiment) {
-        (Some(dir), _) => runner::resume(&dir, &opts).with_context(|| format!("resuming {}", dir.display()))?,
-        (None, Some(path)) if a.continuing => {
-            let exp = runner::Experiment::load(&path)?;
-            let dir = runner::run_continuing(&exp, &opts).with_context(|| format!("running {}", path.display()))?;
-            println!("run folder: {}", dir.display());
-            if !a.no_report {
-                super::report(&dir)?;
-            }
-            return Ok(ExitCode::SUCCESS);
-        }
+    let dir = match (a.resume, a.experiment) {
+        (Some(dir), _) => runner::resume(&dir, &opts).with_context(|| format!("resuming {}", dir.display()))?.dir,
         (None, Some(path)) => {
             let exp = runner::Experiment::load(&path)?;
-            runner::run(&exp, &opts).with_context(|| format!("running {}", path.display()))?
+            let ran = if a.continuing {
+                runner::run_continuing(&exp, &opts).and_then(|d| runner::RunDir::open(&d))
+            } else {
+                runner::run(&exp, &opts).map(|o| o.dir)
+            };
+            ran.with_context(|| format!("running {}", path.display()))?
         }
         (None, None) => {
             let exp = runner::Experiment::from_toml(QUICKSTART, Path::new("experiments/quickstart.toml (embedded)"))?;
-            runner::run(&exp, &opts).context("running the quick start")?
+            runner::run(&exp, &opts).context("running the quick start")?.dir
         }
     };
-    println!("run folder: {}", outcome.dir.root().display());
+    println!("run folder: {}", dir.root().display());
     if !a.no_report {
-        super::report(outcome.dir.root())?;
+        super::report(dir.root())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -169,3 +169,48 @@ fn sweep_runs_a_2x2_grid_and_compares_it() {
     assert!(run_dir.join("test-metrics.json").is_file(), "the continued run finished");
     assert_eq!(runs(&reports.join("tiny-lr=3e-4-batch_size=32")), 1);
 }
+
+/// `run --continue`: a finished run of the same experiment is reused, a changed experiment starts
+/// anew; a run folder whose lock names a live process is refused, a stale lock taken over.
+#[test]
+fn run_continue_reuses_finished_runs_and_a_live_lock_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp_path = dir.path().join("tiny.toml");
+    std::fs::write(&exp_path, tiny_synthetic(1)).unwrap();
+    let reports = dir.path().join("reports");
+    let agelab = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_agelab"))
+            .args(args)
+            .args(["--no-report", "--reports", reports.to_str().unwrap()])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let runs = || std::fs::read_dir(reports.join("tiny")).unwrap().flatten().filter(|e| e.path().is_dir()).count();
+    let exp = exp_path.to_str().unwrap();
+    let (ok, out) = agelab(&["run", "--continue", exp]);
+    assert!(ok, "{out}");
+    let (ok, out) = agelab(&["run", "--continue", exp]);
+    assert!(ok && out.contains("finished already"), "{out}");
+    assert_eq!(runs(), 1);
+
+    std::fs::write(&exp_path, tiny_synthetic(2)).unwrap();
+    let (ok, out) = agelab(&["run", "--continue", exp]);
+    assert!(ok && out.contains("1 earlier run(s) have other settings"), "{out}");
+    assert_eq!(runs(), 2);
+
+    let run = std::fs::read_dir(reports.join("tiny")).unwrap().flatten().next().unwrap().path();
+    assert!(!run.join("lock").exists(), "a finished run leaves no lock");
+    std::fs::write(run.join("lock"), std::process::id().to_string()).unwrap();
+    let (ok, out) = agelab(&["run", "--resume", run.to_str().unwrap()]);
+    assert!(!ok && out.contains(&format!("in use by process {}", std::process::id())), "{out}");
+    let mut gone = Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    std::fs::write(run.join("lock"), gone.id().to_string()).unwrap();
+    let (ok, out) = agelab(&["run", "--resume", run.to_str().unwrap()]);
+    assert!(ok, "a stale lock is taken over: {out}");
+    assert!(!run.join("lock").exists());
+}

@@ -1,8 +1,8 @@
 //! Faces labelled in a CSV file rather than by their file names: photos from elsewhere than
 //! UTKFace (a held-out check of a released model), where a label may be unknown and left empty
 //! (the age of a person in an undated photo). Columns other than `file`, `gender`, `age` and
-//! `person` (and the face box `x`, `y`, `width`, `height`) are kept out of the way, so a
-//! provenance manifest can serve as the label file. A box says which face of a group photo a row is
+//! `person` (and the face box `x`, `y`, `width`, `height`: a manifest may not use those names for
+//! anything else) are kept out of the way, so a provenance manifest can serve as the label file. A box says which face of a group photo a row is
 //! about; a row without one is about the photo's only (or largest) face.
 
 use std::path::{Path, PathBuf};
@@ -12,8 +12,10 @@ use crate::{DatasetError, Gender};
 /// One labelled photo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelledFace {
-    /// The image, resolved against the label file's folder.
+    /// The image, resolved against the images folder (default: the label file's folder).
     pub file: PathBuf,
+    /// The image as the label file names it.
+    pub name: String,
     /// The row's line number in the label file (1-based), for messages.
     pub line: usize,
     /// Who it is, when the file says.
@@ -51,7 +53,7 @@ pub fn read_labels(path: &Path, images: Option<&Path>) -> Result<Vec<LabelledFac
     let (gender_col, age_col, person_col) = (column("gender"), column("age"), column("person"));
     let box_cols = ["x", "y", "width", "height"].map(column);
     if gender_col.is_none() && age_col.is_none() {
-        return Err(missing("gender"));
+        return Err(missing("gender (or age)"));
     }
     let mut faces = Vec::new();
     for record in reader.records() {
@@ -92,6 +94,7 @@ pub fn read_labels(path: &Path, images: Option<&Path>) -> Result<Vec<LabelledFac
         };
         faces.push(LabelledFace {
             file: base.join(file),
+            name: file.to_string(),
             line,
             person: cell(person_col).map(String::from),
             gender,
@@ -163,6 +166,6 @@ mod tests {
         let (_d, path) = write("image,gender\na.jpg,f\n");
         assert!(read_labels(&path, None).unwrap_err().to_string().contains("no column 'file'"));
         let (_d, path) = write("file,person\na.jpg,someone\n");
-        assert!(read_labels(&path, None).unwrap_err().to_string().contains("no column 'gender'"));
+        assert!(read_labels(&path, None).unwrap_err().to_string().contains("no column 'gender (or age)'"));
     }
 }

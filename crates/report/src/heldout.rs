@@ -35,6 +35,8 @@ pub struct HeldOutFace {
 pub struct HeldOut<'a> {
     /// The model, as named on the command line.
     pub model: &'a str,
+    /// The run its weights come from (`<experiment>/<run-id>`), when its folder says.
+    pub run: Option<&'a str>,
     /// The label file.
     pub labels: &'a str,
     /// How faces were taken from the photos, in words.
@@ -63,6 +65,11 @@ fn group_score(scheme: &AgeScheme, faces: &[HeldOutFace]) -> SchemeScore {
     score_groups(scheme, pairs)
 }
 
+/// Text for a Markdown table cell (a `|` would end the cell).
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
 fn interval_row(s: &mut String, what: &str, n: usize, value: String, interval: String, extra: &str) {
     let _ = writeln!(s, "| {what} | {n} | {value} | {interval} | {extra} |");
 }
@@ -75,9 +82,10 @@ pub fn heldout_markdown(h: &HeldOut<'_>) -> String {
         .filter(|f| f.predicted_gender.is_some() || f.predicted_years.is_some() || f.predicted_group.is_some())
         .count();
     let mut s = format!(
-        "# `{}` on held-out faces\n\nLabels: `{}`. {} photo(s) listed, {} with a prediction. {}\n\n\
+        "# `{}` on held-out faces\n\n{}Labels: `{}`. {} photo(s) listed, {} with a prediction. {}\n\n\
          | measure | faces | value | 95% interval | 1-off |\n|---|---|---|---|---|\n",
         h.model,
+        h.run.map(|r| format!("Weights of run `{r}`. ")).unwrap_or_default(),
         h.labels,
         h.faces.len(),
         predicted,
@@ -136,12 +144,12 @@ pub fn heldout_markdown(h: &HeldOut<'_>) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {age_pred} | {} |",
-            f.file,
-            f.person.as_deref().unwrap_or(""),
+            cell(&f.file),
+            cell(f.person.as_deref().unwrap_or("")),
             f.gender.as_deref().unwrap_or("?"),
             f.predicted_gender.as_ref().map(|(g, p)| format!("{g} ({p:.2})")).unwrap_or_default(),
             f.age.map(|a| format!("{a:.0}")).unwrap_or_else(|| "?".into()),
-            f.note
+            cell(&f.note)
         );
     }
     s
@@ -175,8 +183,14 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let md =
-            heldout_markdown(&HeldOut { model: "m", labels: "l.csv", cropping: "", group_scheme: None, faces: &faces });
+        let md = heldout_markdown(&HeldOut {
+            model: "m",
+            run: None,
+            labels: "l.csv",
+            cropping: "",
+            group_scheme: None,
+            faces: &faces,
+        });
         assert!(md.contains("| gender accuracy | 3 | 66.7% (2/3) |"), "{md}");
         assert!(md.contains("| age MAE (years) | 2 | 7.0 |"), "{md}");
         assert!(md.contains("| age bias, predicted - true (years) | 2 | -3.0 |"), "{md}");
@@ -192,6 +206,7 @@ mod tests {
         f.predicted_group = Some(scheme.group(30));
         let md = heldout_markdown(&HeldOut {
             model: "m",
+            run: Some("exp/20260101-000000"),
             labels: "l.csv",
             cropping: "",
             group_scheme: Some(&scheme),
@@ -199,5 +214,6 @@ mod tests {
         });
         assert!(md.contains("| report5 groups (group head) | 1 | 100.0% |"), "{md}");
         assert!(!md.contains("from years"), "{md}");
+        assert!(md.contains("Weights of run `exp/20260101-000000`. Labels"), "{md}");
     }
 }

@@ -98,15 +98,20 @@ pub fn resume(run_dir: &Path, opts: &RunOptions) -> Result<RunOutcome, RunnerErr
 }
 
 /// What `reports/<experiment>/` already holds for an experiment: the latest run folder whose
-/// resolved config is exactly this experiment's.
+/// resolved config is this experiment's (compared after parsing, so formatting and defaults added
+/// since do not matter).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Previous {
     /// It finished: it has test metrics.
     Finished(PathBuf),
     /// It stopped after at least one checkpoint.
     Interrupted(PathBuf),
-    /// No such run (or one that stopped before its first checkpoint).
-    None,
+    /// No such run (or one that stopped before its first checkpoint); `others` runs of the same
+    /// name have other settings.
+    None {
+        /// Run folders of the same experiment name whose config differs.
+        others: usize,
+    },
 }
 
 /// Looks for an earlier run of `exp` under `reports`.
@@ -116,19 +121,23 @@ pub fn previous(exp: &Experiment, reports: &Path) -> Previous {
         .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
         .unwrap_or_default();
     dirs.sort();
+    let mut others = 0;
     for d in dirs.iter().rev() {
         let Ok(dir) = RunDir::open(d) else { continue };
-        if std::fs::read_to_string(dir.config()).ok().as_deref() != Some(want.as_str()) {
-            continue;
-        }
-        if dir.test_metrics().is_file() {
+        let config = dir.config();
+        let same = std::fs::read_to_string(&config)
+            .ok()
+            .and_then(|t| Experiment::from_toml(&t, &config).ok())
+            .is_some_and(|e| e.to_toml() == want);
+        if !same {
+            others += 1;
+        } else if dir.test_metrics().is_file() {
             return Previous::Finished(d.clone());
-        }
-        if dir.checkpoints().join("state.json").is_file() {
+        } else if dir.checkpoints().join("state.json").is_file() {
             return Previous::Interrupted(d.clone());
         }
     }
-    Previous::None
+    Previous::None { others }
 }
 
 /// Runs `exp` to the end across interruptions: a finished run of the same resolved experiment is
@@ -138,12 +147,60 @@ pub fn run_continuing(exp: &Experiment, opts: &RunOptions) -> Result<PathBuf, Ru
     match previous(exp, &opts.reports) {
         Previous::Finished(d) => {
             if opts.progress {
-                eprintln!("{}: finished already in {}", exp.name, d.display());
+                eprintln!("{}: finished already in {} (its manifest.json names the commit)", exp.name, d.display());
             }
             Ok(d)
         }
         Previous::Interrupted(d) => Ok(resume(&d, opts)?.dir.root().to_path_buf()),
-        Previous::None => Ok(run(exp, opts)?.dir.root().to_path_buf()),
+        Previous::None { others } => {
+            if opts.progress && others > 0 {
+                eprintln!("{}: {others} earlier run(s) have other settings; starting a new one", exp.name);
+            }
+            Ok(run(exp, opts)?.dir.root().to_path_buf())
+        }
+    }
+}
+
+/// Held while a process trains in a run folder, so that a second one (a relaunched sweep, `run
+/// --continue` while the first still runs) cannot write the same checkpoints. The lock file names
+/// the process; a lock whose process is gone (killed) is taken over. Liveness is read from
+/// `/proc`, so elsewhere than Linux a lock is always taken over.
+struct RunLock {
+    path: PathBuf,
+}
+
+impl RunLock {
+    fn take(dir: &RunDir) -> Result<RunLock, RunnerError> {
+        use std::io::Write as _;
+        let path = dir.root().join("lock");
+        loop {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    write!(f, "{}", std::process::id()).map_err(|e| RunnerError::io(&path, e))?;
+                    return Ok(RunLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
+                    if let Some(pid) = holder.filter(|p| Path::new(&format!("/proc/{p}")).exists()) {
+                        return Err(RunnerError::RunFolder {
+                            path: dir.root().to_path_buf(),
+                            message: format!(
+                                "in use by process {pid} (named by {}); wait for it or stop it",
+                                path.display()
+                            ),
+                        });
+                    }
+                    std::fs::remove_file(&path).map_err(|e| RunnerError::io(&path, e))?;
+                }
+                Err(e) => return Err(RunnerError::io(&path, e)),
+            }
+        }
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -155,6 +212,7 @@ fn log(dir: &RunDir, progress: bool, line: &str) -> Result<(), RunnerError> {
 }
 
 fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> Result<RunOutcome, RunnerError> {
+    let _lock = RunLock::take(&dir)?;
     let threads =
         exp.train.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     tch::set_num_threads(threads as i32);
