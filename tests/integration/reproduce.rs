@@ -111,16 +111,22 @@ fn a_run_killed_mid_training_resumes_to_the_same_results() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// A one-epoch tiny experiment written to a temporary folder: (folder, experiment file, reports).
+fn tiny_experiment_file() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let exp_path = dir.path().join("tiny.toml");
+    std::fs::write(&exp_path, tiny_synthetic(1)).unwrap();
+    let reports = dir.path().join("reports");
+    (dir, exp_path, reports)
+}
+
 fn read_rows(p: &Path) -> usize {
     std::fs::read_to_string(p).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0)
 }
 
 #[test]
 fn sweep_runs_a_2x2_grid_and_compares_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let exp_path = dir.path().join("tiny.toml");
-    std::fs::write(&exp_path, tiny_synthetic(1)).unwrap();
-    let reports = dir.path().join("reports");
+    let (_dir, exp_path, reports) = tiny_experiment_file();
     let out = Command::new(env!("CARGO_BIN_EXE_agelab"))
         .args([
             "sweep",
@@ -174,10 +180,7 @@ fn sweep_runs_a_2x2_grid_and_compares_it() {
 /// anew; a run folder whose lock names a live process is refused, a stale lock taken over.
 #[test]
 fn run_continue_reuses_finished_runs_and_a_live_lock_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let exp_path = dir.path().join("tiny.toml");
-    std::fs::write(&exp_path, tiny_synthetic(1)).unwrap();
-    let reports = dir.path().join("reports");
+    let (_dir, exp_path, reports) = tiny_experiment_file();
     let agelab = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_agelab"))
             .args(args)
