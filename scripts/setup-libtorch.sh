@@ -25,7 +25,7 @@ echo "agelab: building a CPU libtorch $TORCH_VERSION in $DEST (one time, ~530 MB
 DL="$CACHE/wheels"
 mkdir -p "$DL"
 PY="${PYTHON:-python3}"
-dl() { "$PY" -m pip download --quiet --no-deps --only-binary=:all: --dest "$DL" "$1" >&2; }
+dl() { "$PY" -m pip download --quiet --no-cache-dir --no-deps --only-binary=:all: --dest "$DL" "$1" >&2; }
 dl "torch==$TORCH_VERSION"
 dl "nvidia-cuda-runtime==$CUDART_VERSION"
 dl "nvidia-cuda-cupti==$CUPTI_VERSION"
@@ -78,4 +78,6 @@ rm -rf "$DEST"
 mv "$TMP" "$DEST"
 trap - EXIT
 touch "$STAMP"
+# The wheels (~530 MB) are not needed once the folder is complete.
+rm -rf "$DL"
 echo "$DEST"
