@@ -28,6 +28,10 @@ pub struct Args {
     /// the mean ± std of every metric over them.
     #[arg(long)]
     repeats: bool,
+    /// Test figures of other test views (`mirror`, `ten`), written beforehand by `agelab evaluate
+    /// <run> --part test --views <views>`, instead of each run's training-time test.
+    #[arg(long, value_parser = ["mirror", "ten"])]
+    views: Option<String>,
 }
 
 /// Where the literature table is looked for when --literature is not given.
@@ -76,7 +80,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
         })
         .collect::<Result<_>>()?;
-    let options = report::CompareOptions { literature: literature(&a), repeats: a.repeats };
+    let options = report::CompareOptions { literature: literature(&a), repeats: a.repeats, views: a.views.clone() };
     let index = report::compare_with(&dirs, &a.out, &options).context("writing the comparison")?;
     println!("comparison: {}", index.display());
     Ok(ExitCode::SUCCESS)

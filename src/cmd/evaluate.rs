@@ -16,8 +16,16 @@ pub struct Args {
     /// A run folder, a released model's folder, or a released model's name.
     model: PathBuf,
     /// Folder of faces named as UTKFace (`[age]_[gender]_[race]_[datetime].jpg...`).
-    #[arg(long, required_unless_present = "faces", conflicts_with = "faces")]
+    #[arg(long, required_unless_present_any = ["faces", "part"], conflicts_with_all = ["faces", "part"])]
     data: Option<PathBuf>,
+    /// A part of the model's own split, rebuilt from its config over the experiment's data:
+    /// `valid` (to choose, e.g. between test views) or `test` (to report what was chosen).
+    #[arg(long, value_parser = ["valid", "test"], conflicts_with = "faces")]
+    part: Option<String>,
+    /// Test views whose outputs are averaged: `single` (the centre crop or whole image, as in
+    /// training runs), `mirror` (it and its mirror image), `ten` (corners, centre and mirrors).
+    #[arg(long, default_value = "single", value_parser = ["single", "mirror", "ten"], conflicts_with = "faces")]
+    views: String,
     /// CSV of labelled photos: columns `file` (relative to the CSV) and `gender` and/or `age`
     /// (empty when unknown), `person` optional; other columns are ignored.
     #[arg(long)]
@@ -39,11 +47,24 @@ pub fn run(a: Args) -> Result<ExitCode> {
     if let Some(labels) = &a.faces {
         return labelled(&p, &a.model, labels, a.images.as_deref(), &a.detect, a.out);
     }
-    let data = a.data.expect("clap requires --data or --faces");
-    let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
-    let out = a.out.unwrap_or_else(|| dir.join("evaluations").join(name));
-    let m = p.evaluate_folder(&data, &out).with_context(|| format!("evaluating on {}", data.display()))?;
-    println!("{} faces from {}", m.images, data.display());
+    let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
+    let suffix = if a.views == "single" { String::new() } else { format!("-{}", a.views) };
+    let (m, out) = if let Some(part) = &a.part {
+        let out = a.out.unwrap_or_else(|| dir.join("evaluations").join(format!("{part}{suffix}")));
+        let which = if part == "valid" { dataset::Part::Valid } else { dataset::Part::Test };
+        let project = std::env::current_dir().context("reading the current folder")?;
+        let m = p
+            .evaluate_part(which, views, &project, &out)
+            .with_context(|| format!("evaluating on the {part} part of {}'s split", dir.display()))?;
+        (m, out)
+    } else {
+        let data = a.data.expect("clap requires --data, --part or --faces");
+        let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+        let out = a.out.unwrap_or_else(|| dir.join("evaluations").join(format!("{name}{suffix}")));
+        let m = p.evaluate_folder(&data, views, &out).with_context(|| format!("evaluating on {}", data.display()))?;
+        (m, out)
+    };
+    println!("{} faces: {} ({} views)", m.images, m.part, a.views);
     for (head, metrics) in &m.heads {
         match metrics {
             runner::metrics::HeadMetrics::Classification { accuracy, one_off, .. } => {

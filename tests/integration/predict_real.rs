@@ -37,10 +37,41 @@ fn evaluate_and_predict_on_real_faces() {
     // evaluate: all 20 held-out faces, metrics and predictions written
     let out = dir.path().join("eval");
     let p = runner::predict::Predictor::load(run.root()).unwrap();
-    let m = p.evaluate_folder(&held_dir, &out).unwrap();
+    let m = p.evaluate_folder(&held_dir, runner::evaluate::Crops::named("single", p.side()).unwrap(), &out).unwrap();
     assert_eq!(m.images, 20);
     assert_eq!(std::fs::read_to_string(out.join("predictions.csv")).unwrap().lines().count(), 21);
     assert!(out.join("evaluation.json").is_file());
+
+    // evaluate --part: the run's own test faces, rebuilt from its config, give its test figures;
+    // mirrored views are written beside; a split that no longer matches the manifest is refused
+    let cli_eval = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_agelab"))
+            .args(["evaluate", run.root().to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = cli_eval(&["--part", "test"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = |p: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let (trained, again) = (json(&run.test_metrics()), json(&run.root().join("evaluations/test/test-metrics.json")));
+    assert_eq!((&trained["images"], &trained["best_epoch"]), (&again["images"], &again["best_epoch"]));
+    for head in ["age", "gender"] {
+        let (a, b) = (trained["heads"][head]["accuracy"].as_f64().unwrap(), again["heads"][head]["accuracy"].as_f64());
+        assert!((a - b.unwrap()).abs() < 1e-9, "{head}: trained {a}, re-evaluated {b:?}");
+    }
+    let o = cli_eval(&["--part", "valid", "--views", "mirror"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mirrored = json(&run.root().join("evaluations/valid-mirror/evaluation.json"));
+    assert_eq!((mirrored["images"].as_u64(), mirrored["views"].as_str()), (Some(25), Some("Mirror(16)")));
+    let manifest = run.manifest();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let fp = json(&manifest)["split_fingerprint"].as_str().unwrap().to_owned();
+    std::fs::write(&manifest, text.replace(&fp, "0123456789abcdef0123456789abcdef")).unwrap();
+    let o = cli_eval(&["--part", "valid"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("manifest.json") && err.contains(&fp), "{err}");
+    std::fs::write(&manifest, text).unwrap();
 
     // predict (CLI) on three crops: one CSV row each, labels from the model's classes
     let three = dir.path().join("three");

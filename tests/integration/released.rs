@@ -40,7 +40,13 @@ fn released_models_reproduce_their_cards_on_their_test_faces() {
             std::os::unix::fs::symlink(root.join(f), data.join(f)).unwrap();
         }
         let p = runner::predict::Predictor::load(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let m = p.evaluate_folder(&data, &tmp.path().join("eval")).unwrap();
+        let m = p
+            .evaluate_folder(
+                &data,
+                runner::evaluate::Crops::named("single", p.side()).unwrap(),
+                &tmp.path().join("eval"),
+            )
+            .unwrap();
         assert_eq!(m.images as u64, stated["images"].as_u64().unwrap(), "{name}: test faces");
         let measured = serde_json::to_value(&m).unwrap();
         for (head, h) in stated["heads"].as_object().unwrap() {

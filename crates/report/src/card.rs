@@ -34,7 +34,7 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
     let run = Run::read(run_dir)?;
     let missing = |file: &str| ReportError::Missing {
         path: run_dir.join(file),
-        expected: "a finished run: a model card needs its test metrics and per-face predictions",
+        expected: "a finished run: a model card needs its test metrics and per-face predictions".into(),
     };
     let test = run.test.as_ref().ok_or_else(|| missing("test-metrics.json"))?;
     let predictions = run.predictions.as_ref().ok_or_else(|| missing("predictions.csv"))?;

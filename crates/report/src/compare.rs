@@ -23,6 +23,15 @@ figure where it differs from the paper.";
 const SUMMARY_NOTE: &str = "The runs taken as repeats of one protocol (the five splits of Paplhám & Franc, \
 or seeds): per column, the mean and sample standard deviation over the runs that have it (also in summary.csv).";
 
+/// What a comparison over other test views says above its table.
+fn views_note(views: &str) -> String {
+    format!(
+        "Test figures with {views} views: each run's evaluations/test-{views}/, written by \
+         `agelab evaluate <run> --part test --views {views}` (outputs averaged over the views; \
+         the loss is the first view's).\n\n"
+    )
+}
+
 /// Test metrics that can appear per head, in column order.
 const METRICS: [&str; 6] = ["accuracy", "one_off", "macro_f1", "auc", "mae", "rmse"];
 
@@ -210,12 +219,13 @@ pub(crate) fn compare(
     run_dirs: &[PathBuf],
     out_dir: &Path,
     literature: Option<&[Paper]>,
-    repeats: bool,
+    options: &crate::CompareOptions,
 ) -> Result<PathBuf, ReportError> {
     if run_dirs.is_empty() {
         return Err(ReportError::NoRuns { path: out_dir.to_path_buf() });
     }
-    let runs = run_dirs.iter().map(|d| Run::read(d)).collect::<Result<Vec<_>, _>>()?;
+    let views = options.views.as_deref();
+    let runs = run_dirs.iter().map(|d| Run::read_views(d, views)).collect::<Result<Vec<_>, _>>()?;
 
     let csv_path = out_dir.join("comparison.csv");
     let table_err = |path: &Path| {
@@ -232,13 +242,14 @@ pub(crate) fn compare(
     }
 
     let summary_path = out_dir.join("summary.csv");
-    let mut summary = repeats.then(|| summary_frame(&df)).transpose().map_err(table_err(&summary_path))?;
+    let mut summary = options.repeats.then(|| summary_frame(&df)).transpose().map_err(table_err(&summary_path))?;
     if let Some(summary) = &mut summary {
         write_csv(summary, &summary_path)?;
     }
 
     let md_path = out_dir.join("comparison.md");
-    let mut md = to_markdown(&df).map_err(table_err(&md_path))?;
+    let mut md = views.map(views_note).unwrap_or_default();
+    md.push_str(&to_markdown(&df).map_err(table_err(&md_path))?);
     if let Some(summary) = &summary {
         md.push_str(&format!("\n## Over the {} runs: mean ± std\n\n{SUMMARY_NOTE}\n\n", runs.len()));
         md.push_str(&to_markdown(summary).map_err(table_err(&md_path))?);
@@ -268,6 +279,9 @@ pub(crate) fn compare(
 
     let index = out_dir.join("index.html");
     let mut body = String::from("<h2>Test metrics</h2>\n");
+    if let Some(v) = views {
+        body.push_str(&format!("<p class=\"note\">{}</p>\n", escape(views_note(v).trim())));
+    }
     body.push_str("<div class=\"wide\">\n");
     body.push_str(&to_html(&df, |_| None).map_err(table_err(&index))?);
     body.push_str("</div>\n");

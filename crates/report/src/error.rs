@@ -13,7 +13,7 @@ pub enum ReportError {
         /// The file that was looked for.
         path: PathBuf,
         /// What the file should have held.
-        expected: &'static str,
+        expected: std::borrow::Cow<'static, str>,
     },
     /// A file exists but could not be read.
     #[error("{path}: cannot read: {source}")]

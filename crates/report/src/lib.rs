@@ -256,7 +256,7 @@ pub fn render_run_with(run_dir: &Path, options: &RenderOptions) -> Result<PathBu
 /// `valid-curves.png` (validation accuracy or MAE per epoch, runs overlaid) and `index.html`,
 /// whose path is returned.
 pub fn compare(run_dirs: &[PathBuf], out_dir: &Path) -> Result<PathBuf, ReportError> {
-    compare::compare(run_dirs, out_dir, None, false)
+    compare_with(run_dirs, out_dir, &CompareOptions::default())
 }
 
 /// How [`compare_with`] joins and summarises the runs.
@@ -267,12 +267,15 @@ pub struct CompareOptions {
     /// The runs are repeats of one protocol (seeds, or the five splits): add their mean ± std per
     /// metric (`summary.csv`, and a section of `comparison.md` and `index.html`).
     pub repeats: bool,
+    /// Test figures of other test views (`mirror`, `ten`): each run's `evaluations/test-<views>/`
+    /// (see [`run::Run::read_views`]) instead of its training-time test.
+    pub views: Option<String>,
 }
 
 /// [`compare`] with options.
 pub fn compare_with(run_dirs: &[PathBuf], out_dir: &Path, options: &CompareOptions) -> Result<PathBuf, ReportError> {
     let papers = options.literature.as_deref().map(literature::read).transpose()?;
-    compare::compare(run_dirs, out_dir, papers.as_deref(), options.repeats)
+    compare::compare(run_dirs, out_dir, papers.as_deref(), options)
 }
 
 /// [`compare`], plus the literature table read from `literature` (see [`literature::read`])
@@ -283,7 +286,11 @@ pub fn compare_with_literature(
     out_dir: &Path,
     literature: &Path,
 ) -> Result<PathBuf, ReportError> {
-    compare_with(run_dirs, out_dir, &CompareOptions { literature: Some(literature.to_path_buf()), repeats: false })
+    compare_with(
+        run_dirs,
+        out_dir,
+        &CompareOptions { literature: Some(literature.to_path_buf()), ..Default::default() },
+    )
 }
 
 /// PNG file names handed out once each.

@@ -135,7 +135,10 @@ fn yes_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 pub fn read(path: &Path) -> Result<Vec<Paper>, ReportError> {
     let bytes = std::fs::read(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            ReportError::Missing { path: path.to_path_buf(), expected: "the literature table (literature/papers.csv)" }
+            ReportError::Missing {
+                path: path.to_path_buf(),
+                expected: "the literature table (literature/papers.csv)".into(),
+            }
         } else {
             ReportError::Read { path: path.to_path_buf(), source }
         }

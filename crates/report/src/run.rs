@@ -31,6 +31,30 @@ pub(crate) struct Run {
 impl Run {
     /// Reads the run folder `dir`; `manifest.json` and `metrics.csv` are required.
     pub fn read(dir: &Path) -> Result<Run, ReportError> {
+        Run::read_views(dir, None)
+    }
+
+    /// [`Run::read`], with the test figures of other test views when `views` names them: those
+    /// of `evaluations/test-<views>/` (written by `agelab evaluate <run> --part test --views
+    /// <views>`), in place of the training run's own.
+    pub fn read_views(dir: &Path, views: Option<&str>) -> Result<Run, ReportError> {
+        let test_dir = match views {
+            Some(v) => {
+                let d = dir.join("evaluations").join(format!("test-{v}"));
+                if !d.join("test-metrics.json").is_file() {
+                    return Err(ReportError::Missing {
+                        path: d.join("test-metrics.json"),
+                        expected: format!(
+                            "the test figures with {v} views: `agelab evaluate {} --part test --views {v}` writes them",
+                            dir.display()
+                        )
+                        .into(),
+                    });
+                }
+                d
+            }
+            None => dir.to_path_buf(),
+        };
         let manifest: Manifest = read_json(
             &dir.join("manifest.json"),
             "the run manifest (experiment, run_id, model, ...) written at the start of a run",
@@ -40,7 +64,7 @@ impl Run {
         if epochs.seconds.iter().all(|s| s.is_nan()) && timing.exists() {
             epochs.merge_timing(&timing)?;
         }
-        let test_path = dir.join("test-metrics.json");
+        let test_path = test_dir.join("test-metrics.json");
         let mut test: Option<TestMetrics> = if test_path.exists() {
             Some(read_json(&test_path, "test metrics with `heads` keyed by head name, each with `kind`")?)
         } else {
@@ -57,7 +81,7 @@ impl Run {
         if let Some(t) = &test {
             t.validate(&test_path)?;
         }
-        let pred_path = dir.join("predictions.csv");
+        let pred_path = test_dir.join("predictions.csv");
         let predictions = if pred_path.exists() {
             let specs = head_specs(test.as_ref(), &manifest);
             Some(Predictions::read(&pred_path, &specs)?)
@@ -130,7 +154,7 @@ const LOG_TAIL_LINES: usize = 40;
 fn read_bytes(path: &Path, expected: &'static str) -> Result<Vec<u8>, ReportError> {
     std::fs::read(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            ReportError::Missing { path: path.to_path_buf(), expected }
+            ReportError::Missing { path: path.to_path_buf(), expected: expected.into() }
         } else {
             ReportError::Read { path: path.to_path_buf(), source }
         }

@@ -182,6 +182,33 @@ fn compares_two_runs() {
     assert!(html.contains("model4/20250101-120000 #2"), "duplicate runs get distinct labels");
 }
 
+/// `views`: the runs' `evaluations/test-<views>/` figures replace their training-time test, the
+/// tables say so, and a run without them is an error that names the command writing them.
+#[test]
+fn compares_other_test_views_from_evaluations() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let a = copy_run("run-model4", tmp.path(), "runs/a");
+    let out = tmp.path().join("cmp");
+    let options = report::CompareOptions { views: Some("mirror".into()), ..Default::default() };
+    match report::compare_with(std::slice::from_ref(&a), &out, &options) {
+        Err(e @ ReportError::Missing { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("test-mirror/test-metrics.json") && msg.contains("--part test --views mirror"), "{msg}");
+        }
+        other => panic!("expected a missing evaluation, got {other:?}"),
+    }
+    let eval = a.join("evaluations/test-mirror");
+    fs::create_dir_all(&eval).expect("mkdir");
+    let test = fs::read_to_string(a.join("test-metrics.json")).expect("test metrics");
+    fs::write(eval.join("test-metrics.json"), test.replace("\"accuracy\": 0.6667", "\"accuracy\": 0.75")).expect("write");
+    fs::copy(a.join("predictions.csv"), eval.join("predictions.csv")).expect("copy");
+    report::compare_with(&[a], &out, &options).expect("compare");
+    let csv = fs::read_to_string(out.join("comparison.csv")).expect("csv");
+    assert!(csv.lines().nth(1).is_some_and(|l| l.contains(",0.75,1.0,")), "{csv}");
+    let md = fs::read_to_string(out.join("comparison.md")).expect("md");
+    assert!(md.starts_with("Test figures with mirror views"), "{md}");
+}
+
 #[test]
 fn compare_mixes_heads_and_needs_runs() {
     let tmp = tempfile::tempdir().expect("tempdir");

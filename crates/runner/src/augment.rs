@@ -57,6 +57,11 @@ pub fn test_views(x: &Tensor, crops: Crops) -> Vec<Tensor> {
     match crops {
         Crops::Full => vec![x.shallow_clone()],
         Crops::Centre(side) => vec![at(side, (h - side) / 2, (w - side) / 2)],
+        Crops::Mirror(side) => {
+            let centre = at(side, (h - side) / 2, (w - side) / 2);
+            let mirrored = centre.flip([3]);
+            vec![centre, mirrored]
+        }
         Crops::Ten(side) => {
             let five = [
                 at(side, 0, 0),
@@ -85,6 +90,13 @@ mod tests {
         let ten = test_views(&x, Crops::Ten(4));
         assert_eq!(ten.len(), 10);
         assert_eq!(ten[5].double_value(&[0, 0, 0, 0]), x.double_value(&[0, 0, 0, 3]));
+        // The mirror of the whole image: its first column is the image's last one.
+        let m = test_views(&x, Crops::Mirror(8));
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].double_value(&[1, 2, 3, 0]), x.double_value(&[1, 2, 3, 0]));
+        assert_eq!(m[1].double_value(&[1, 2, 3, 0]), x.double_value(&[1, 2, 3, 7]));
+        assert_eq!(Crops::named("mirror", 8), Some(Crops::Mirror(8)));
+        assert_eq!(Crops::named("flipped", 8), None);
         let cfg = AugmentConfig { flip: true, pad_crop: 2, crop: Some(6), ten_crop_test: false, color_jitter: 0.1 };
         tch::manual_seed(0);
         let t = train_view(&(x / 384.0), &cfg);

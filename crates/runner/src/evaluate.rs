@@ -23,8 +23,23 @@ pub enum Crops {
     Full,
     /// The centre crop of this side.
     Centre(i64),
+    /// The centre crop of this side (the whole image when it is the image's side) and its
+    /// mirror, outputs averaged: faces are left-right symmetric, so the mirror is a free second look.
+    Mirror(i64),
     /// Ten crops of this side (corners, centre, and mirrors), outputs averaged.
     Ten(i64),
+}
+
+impl Crops {
+    /// The views asked for by name (`single`, `mirror`, `ten`) on images whose crop side is `side`.
+    pub fn named(name: &str, side: i64) -> Option<Crops> {
+        match name {
+            "single" => Some(Crops::Centre(side)),
+            "mirror" => Some(Crops::Mirror(side)),
+            "ten" => Some(Crops::Ten(side)),
+            _ => None,
+        }
+    }
 }
 
 /// Runs `net` over `indices` in batches of `batch`.

@@ -158,15 +158,31 @@ pub struct EvaluationInfo {
     pub data_fingerprint: String,
     /// Faces evaluated.
     pub images: usize,
+    /// The test views whose outputs were averaged (`Centre(side)`, `Mirror(side)`, `Ten(side)`).
+    #[serde(default)]
+    pub views: String,
     /// What the load kept and skipped.
     pub summary: dataset::LoadSummary,
 }
 
 impl Predictor {
-    /// Evaluates on every face of a UTKFace-format folder (for instance a held-out set) and writes
-    /// `test-metrics.json`, `predictions.csv` and `evaluation.json` into `out`.
-    pub fn evaluate_folder(&self, data_root: &Path, out: &Path) -> Result<crate::TestMetrics, RunnerError> {
-        use crate::rundir::write_atomic;
+    /// The side of the images the network sees (its crop, else the loaded size).
+    pub fn side(&self) -> i64 {
+        match self.crops {
+            Crops::Centre(side) | Crops::Mirror(side) | Crops::Ten(side) => side,
+            Crops::Full => self.preprocess.size as i64,
+        }
+    }
+
+    /// Evaluates on every face of a UTKFace-format folder (for instance a held-out set) with the
+    /// given test views and writes `test-metrics.json`, `predictions.csv` and `evaluation.json`
+    /// into `out`.
+    pub fn evaluate_folder(
+        &self,
+        data_root: &Path,
+        crops: Crops,
+        out: &Path,
+    ) -> Result<crate::TestMetrics, RunnerError> {
         let mut exp = self.experiment.clone();
         exp.data.source = crate::config::Source::Utkface;
         exp.data.root = Some(data_root.to_path_buf());
@@ -174,12 +190,63 @@ impl Predictor {
         exp.split = dataset::SplitSpec::Fraction { train: 1.0, valid: 0.0 };
         let data = crate::data::Data::load(&exp, &self.heads.tasks, Path::new("."))?;
         let all: Vec<i64> = (0..data.faces.len() as i64).collect();
-        let eval = crate::evaluate::evaluate(self.net.as_ref(), &data, &self.heads, &all, 256, Device::Cpu, self.crops);
+        self.score(&data, &all, crops, format!("all of {}", data_root.display()), out)
+    }
+
+    /// Evaluates on a part of the model's own split (`valid` to choose, `test` to report),
+    /// rebuilt from its `config.toml` over the experiment's data folder; when the model folder
+    /// has a `manifest.json`, the rebuilt split must have the fingerprint it names.
+    pub fn evaluate_part(
+        &self,
+        part: dataset::Part,
+        crops: Crops,
+        project_dir: &Path,
+        out: &Path,
+    ) -> Result<crate::TestMetrics, RunnerError> {
+        let data = crate::data::Data::load(&self.experiment, &self.heads.tasks, project_dir)?;
+        let manifest = self.source.join("manifest.json");
+        if let Ok(text) = std::fs::read_to_string(&manifest) {
+            let m: crate::manifest::Manifest = serde_json::from_str(&text).map_err(|e| RunnerError::RunFolder {
+                path: manifest.clone(),
+                message: format!("not a manifest: {e}"),
+            })?;
+            let now = data.split.fingerprint(&data.files());
+            if m.split_fingerprint != now {
+                return Err(RunnerError::RunFolder {
+                    path: manifest,
+                    message: format!(
+                        "the split rebuilt from config.toml over {} has fingerprint {now}, the run's was {}: not the faces it was trained and chosen on",
+                        data.root.display(),
+                        m.split_fingerprint
+                    ),
+                });
+            }
+        }
+        let idx: Vec<i64> = data.split.indices(part).into_iter().map(|i| i as i64).collect();
+        self.score(&data, &idx, crops, format!("{part:?}").to_lowercase(), out)
+    }
+
+    /// The epoch whose weights these are, as the model's own test figures name it (0 if unknown).
+    fn trained_epoch(&self) -> usize {
+        let text = std::fs::read_to_string(self.source.join("test-metrics.json")).ok();
+        text.and_then(|t| serde_json::from_str::<crate::TestMetrics>(&t).ok()).map_or(0, |t| t.best_epoch)
+    }
+
+    fn score(
+        &self,
+        data: &crate::data::Data,
+        idx: &[i64],
+        crops: Crops,
+        part: String,
+        out: &Path,
+    ) -> Result<crate::TestMetrics, RunnerError> {
+        use crate::rundir::write_atomic;
+        let eval = crate::evaluate::evaluate(self.net.as_ref(), data, &self.heads, idx, 256, Device::Cpu, crops);
         let metrics = crate::TestMetrics {
-            part: format!("all of {}", data_root.display()),
-            images: all.len(),
+            part,
+            images: idx.len(),
             loss: eval.loss,
-            best_epoch: 0,
+            best_epoch: self.trained_epoch(),
             heads: self
                 .heads
                 .tasks
@@ -191,15 +258,13 @@ impl Predictor {
         };
         std::fs::create_dir_all(out).map_err(|e| RunnerError::io(out, e))?;
         write_atomic(&out.join("test-metrics.json"), &serde_json::to_vec_pretty(&metrics).expect("serialises"))?;
-        write_atomic(
-            &out.join("predictions.csv"),
-            crate::train::predictions_csv(&data, &self.heads, &eval).as_bytes(),
-        )?;
+        write_atomic(&out.join("predictions.csv"), crate::train::predictions_csv(data, &self.heads, &eval).as_bytes())?;
         let info = EvaluationInfo {
             model: self.source.display().to_string(),
             data_root: data.root.display().to_string(),
             data_fingerprint: data.fingerprint.clone(),
-            images: all.len(),
+            images: idx.len(),
+            views: format!("{crops:?}"),
             summary: data.summary.clone(),
         };
         write_atomic(&out.join("evaluation.json"), &serde_json::to_vec_pretty(&info).expect("serialises"))?;
