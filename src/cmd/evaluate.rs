@@ -64,21 +64,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let m = p.evaluate_folder(&data, views, &out).with_context(|| format!("evaluating on {}", data.display()))?;
         (m, out)
     };
-    println!("{} faces: {} ({} views)", m.images, m.part, a.views);
-    for (head, metrics) in &m.heads {
-        match metrics {
-            runner::metrics::HeadMetrics::Classification { accuracy, one_off, .. } => {
-                print!("{head}: accuracy {:.2}%", accuracy * 100.0);
-                if let Some(o) = one_off {
-                    print!(" (1-off {:.2}%)", o * 100.0);
-                }
-                println!();
-            }
-            runner::metrics::HeadMetrics::Regression { mae, rmse } => {
-                println!("{head}: MAE {mae:.2} years, RMSE {rmse:.2}")
-            }
-        }
-    }
+    let what = format!("{} on {}, {} views", dir.display(), m.part, a.views);
+    let summary = report::evaluation_summary(&out, &what).context("summarising the evaluation")?;
+    runner::rundir::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
+    println!("{summary}");
     println!("written to {}", out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::run::{HeadMetrics, HeadPredictions, Predictions, Run};
+use crate::run::{HeadMetrics, HeadPredictions, Predictions, Run, TestMetrics};
 use crate::stats::{group_means, mean_interval, wilson_interval};
 use crate::tables::{GENDERS, RACES};
 use crate::ReportError;
@@ -103,34 +103,7 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
         "On the run's {} held-out test faces, with 95% intervals (Wilson for accuracies, normal for MAE).\n",
         test.images.unwrap_or(0)
     );
-    s.push_str("| head | metric | value | 95% interval |\n|---|---|---|---|\n");
-    for (name, h) in &test.heads {
-        let Some(hp) = predictions.heads.iter().find(|p| head_name(p) == name) else { continue };
-        match (h, hp) {
-            (HeadMetrics::Classification(c), HeadPredictions::Classification { truth, pred, .. }) => {
-                let hits = truth.iter().zip(pred).filter(|(t, p)| t == p).count();
-                let (lo, hi) = wilson_interval(hits, truth.len());
-                let _ =
-                    writeln!(s, "| {name} | accuracy | {} | {} - {} |", pct(c.accuracy), pct(Some(lo)), pct(Some(hi)));
-                if let Some(one_off) = c.one_off {
-                    let _ = writeln!(s, "| {name} | 1-off accuracy | {} | |", pct(Some(one_off)));
-                }
-                if let Some(auc) = c.auc {
-                    let _ = writeln!(s, "| {name} | ROC AUC | {auc:.3} | |");
-                }
-            }
-            (HeadMetrics::Regression(r), HeadPredictions::Regression { truth, pred, .. }) => {
-                let errors: Vec<f64> = truth.iter().zip(pred).map(|(t, p)| (t - p).abs()).collect();
-                let (_, lo, hi) = mean_interval(&errors).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
-                let _ = writeln!(
-                    s,
-                    "| {name} | MAE (years) | {} | {lo:.2} - {hi:.2} |",
-                    r.mae.map_or("?".into(), |v| format!("{v:.2}"))
-                );
-            }
-            _ => {}
-        }
-    }
+    s.push_str(&results_table(test, predictions));
     s.push('\n');
     for h in &predictions.heads {
         if let HeadPredictions::Regression { name, truth, pred } = h {
@@ -247,4 +220,58 @@ mod tests {
         assert_eq!(band(116.0), Some("60+"));
         assert_eq!(band(f64::NAN), None);
     }
+}
+
+/// Each head's test figures with 95% intervals (Wilson for accuracies, normal for MAE), as a
+/// Markdown table.
+fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
+    let mut s = String::new();
+    s.push_str("| head | metric | value | 95% interval |\n|---|---|---|---|\n");
+    for (name, h) in &test.heads {
+        let Some(hp) = predictions.heads.iter().find(|p| head_name(p) == name) else { continue };
+        match (h, hp) {
+            (HeadMetrics::Classification(c), HeadPredictions::Classification { truth, pred, .. }) => {
+                let hits = truth.iter().zip(pred).filter(|(t, p)| t == p).count();
+                let (lo, hi) = wilson_interval(hits, truth.len());
+                let _ =
+                    writeln!(s, "| {name} | accuracy | {} | {} - {} |", pct(c.accuracy), pct(Some(lo)), pct(Some(hi)));
+                if let Some(one_off) = c.one_off {
+                    let _ = writeln!(s, "| {name} | 1-off accuracy | {} | |", pct(Some(one_off)));
+                }
+                if let Some(auc) = c.auc {
+                    let _ = writeln!(s, "| {name} | ROC AUC | {auc:.3} | |");
+                }
+            }
+            (HeadMetrics::Regression(r), HeadPredictions::Regression { truth, pred, .. }) => {
+                let errors: Vec<f64> = truth.iter().zip(pred).map(|(t, p)| (t - p).abs()).collect();
+                let (_, lo, hi) = mean_interval(&errors).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+                let _ = writeln!(
+                    s,
+                    "| {name} | MAE (years) | {} | {lo:.2} - {hi:.2} |",
+                    r.mae.map_or("?".into(), |v| format!("{v:.2}"))
+                );
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+/// The test figures of an evaluation folder (`agelab evaluate`'s output: `test-metrics.json` and
+/// `predictions.csv`) with their intervals, in Markdown, for `summary.md`.
+pub fn evaluation_summary(dir: &Path, what: &str) -> Result<String, ReportError> {
+    let manifest = crate::run::Manifest::default();
+    let (test, predictions) = crate::run::read_test(dir, &manifest)?;
+    let missing = |file: &str| ReportError::Missing {
+        path: dir.join(file),
+        expected: "an evaluation written by `agelab evaluate`".into(),
+    };
+    let test = test.ok_or_else(|| missing("test-metrics.json"))?;
+    let predictions = predictions.ok_or_else(|| missing("predictions.csv"))?;
+    let mut s = format!(
+        "# {what}\n\n{} faces, 95% intervals (Wilson for accuracies, normal for MAE).\n\n",
+        test.images.unwrap_or(0)
+    );
+    s.push_str(&results_table(&test, &predictions));
+    Ok(s)
 }

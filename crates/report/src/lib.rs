@@ -21,7 +21,7 @@ mod tables;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-pub use card::{model_card, Release};
+pub use card::{evaluation_summary, model_card, Release};
 pub use error::ReportError;
 pub use figures::annotate::{annotate, Mark};
 pub use heldout::{heldout_markdown, HeldOut, HeldOutFace};

@@ -64,30 +64,7 @@ impl Run {
         if epochs.seconds.iter().all(|s| s.is_nan()) && timing.exists() {
             epochs.merge_timing(&timing)?;
         }
-        let test_path = test_dir.join("test-metrics.json");
-        let mut test: Option<TestMetrics> = if test_path.exists() {
-            Some(read_json(&test_path, "test metrics with `heads` keyed by head name, each with `kind`")?)
-        } else {
-            None
-        };
-        if let (Some(t), Some(order)) = (&mut test, &manifest.heads) {
-            // Config order, as in the manifest (the JSON object may be sorted by name).
-            let rank = |name: &str| order.iter().position(|h| h.name == name).unwrap_or(usize::MAX);
-            t.heads.sort_by_key(|(n, _)| rank(n));
-            if let Some(tc) = &mut t.ten_crop {
-                tc.sort_by_key(|(n, _)| rank(n));
-            }
-        }
-        if let Some(t) = &test {
-            t.validate(&test_path)?;
-        }
-        let pred_path = test_dir.join("predictions.csv");
-        let predictions = if pred_path.exists() {
-            let specs = head_specs(test.as_ref(), &manifest);
-            Some(Predictions::read(&pred_path, &specs)?)
-        } else {
-            None
-        };
+        let (test, predictions) = read_test(&test_dir, &manifest)?;
         let ls_path = dir.join("load-summary.json");
         let load_summary = if ls_path.exists() {
             Some(read_json(&ls_path, "`{ \"folder\", \"seen\", \"kept\", \"skipped\": [{\"file\",\"reason\"}] }`")?)
@@ -159,6 +136,39 @@ fn read_bytes(path: &Path, expected: &'static str) -> Result<Vec<u8>, ReportErro
             ReportError::Read { path: path.to_path_buf(), source }
         }
     })
+}
+
+/// The test figures and per-face predictions in `dir` (a run folder, or one of its
+/// `evaluations/`), each absent when its file is; heads in the manifest's order.
+pub(crate) fn read_test(
+    dir: &Path,
+    manifest: &Manifest,
+) -> Result<(Option<TestMetrics>, Option<Predictions>), ReportError> {
+    let test_path = dir.join("test-metrics.json");
+    let mut test: Option<TestMetrics> = if test_path.exists() {
+        Some(read_json(&test_path, "test metrics with `heads` keyed by head name, each with `kind`")?)
+    } else {
+        None
+    };
+    if let (Some(t), Some(order)) = (&mut test, &manifest.heads) {
+        // Config order, as in the manifest (the JSON object may be sorted by name).
+        let rank = |name: &str| order.iter().position(|h| h.name == name).unwrap_or(usize::MAX);
+        t.heads.sort_by_key(|(n, _)| rank(n));
+        if let Some(tc) = &mut t.ten_crop {
+            tc.sort_by_key(|(n, _)| rank(n));
+        }
+    }
+    if let Some(t) = &test {
+        t.validate(&test_path)?;
+    }
+    let pred_path = dir.join("predictions.csv");
+    let predictions = if pred_path.exists() {
+        let specs = head_specs(test.as_ref(), manifest);
+        Some(Predictions::read(&pred_path, &specs)?)
+    } else {
+        None
+    };
+    Ok((test, predictions))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, expected: &'static str) -> Result<T, ReportError> {

@@ -193,14 +193,18 @@ fn compares_other_test_views_from_evaluations() {
     match report::compare_with(std::slice::from_ref(&a), &out, &options) {
         Err(e @ ReportError::Missing { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains("test-mirror/test-metrics.json") && msg.contains("--part test --views mirror"), "{msg}");
+            assert!(
+                msg.contains("test-mirror/test-metrics.json") && msg.contains("--part test --views mirror"),
+                "{msg}"
+            );
         }
         other => panic!("expected a missing evaluation, got {other:?}"),
     }
     let eval = a.join("evaluations/test-mirror");
     fs::create_dir_all(&eval).expect("mkdir");
     let test = fs::read_to_string(a.join("test-metrics.json")).expect("test metrics");
-    fs::write(eval.join("test-metrics.json"), test.replace("\"accuracy\": 0.6667", "\"accuracy\": 0.75")).expect("write");
+    fs::write(eval.join("test-metrics.json"), test.replace("\"accuracy\": 0.6667", "\"accuracy\": 0.75"))
+        .expect("write");
     fs::copy(a.join("predictions.csv"), eval.join("predictions.csv")).expect("copy");
     report::compare_with(&[a], &out, &options).expect("compare");
     let csv = fs::read_to_string(out.join("comparison.csv")).expect("csv");
