@@ -64,7 +64,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let m = p.evaluate_folder(&data, views, &out).with_context(|| format!("evaluating on {}", data.display()))?;
         (m, out)
     };
-    let what = format!("{} on {}, {} views", dir.display(), m.part, a.views);
+    let what = format!("{} on {}, {} views", a.model.display(), m.part, a.views);
     let summary = report::evaluation_summary(&out, &what).context("summarising the evaluation")?;
     runner::rundir::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
     println!("{summary}");
