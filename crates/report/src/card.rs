@@ -196,32 +196,6 @@ pub(crate) fn pct(v: Option<f64>) -> String {
     v.map_or("?".into(), |v| format!("{:.1}%", 100.0 * v))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_heldout_scores_are_the_summary_first_table() {
-        let summary = "# m on held-out faces\n\nLabels: x. 3 photos.\n\n| measure | faces |\n|---|---|\n| gender accuracy | 3 |\n\n| file |\n|---|\n| a.jpg |\n";
-        assert_eq!(
-            heldout_scores(summary),
-            "Labels: x. 3 photos.\n\n| measure | faces |\n|---|---|\n| gender accuracy | 3 |"
-        );
-    }
-
-    #[test]
-    fn age_bands_follow_model4_groups() {
-        let band = |a: f64| age_band(a).map(|b| AGE_BANDS[usize::from(b)].1);
-        assert_eq!(band(0.0), Some("0-14"));
-        assert_eq!(band(14.0), Some("0-14"));
-        assert_eq!(band(15.0), Some("15-25"));
-        assert_eq!(band(39.0), Some("26-39"));
-        assert_eq!(band(60.0), Some("60+"));
-        assert_eq!(band(116.0), Some("60+"));
-        assert_eq!(band(f64::NAN), None);
-    }
-}
-
 /// Each head's test figures with 95% intervals (Wilson for accuracies, normal for MAE), as a
 /// Markdown table.
 fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
@@ -274,4 +248,30 @@ pub fn evaluation_summary(dir: &Path, what: &str) -> Result<String, ReportError>
     );
     s.push_str(&results_table(&test, &predictions));
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heldout_scores_are_the_summary_first_table() {
+        let summary = "# m on held-out faces\n\nLabels: x. 3 photos.\n\n| measure | faces |\n|---|---|\n| gender accuracy | 3 |\n\n| file |\n|---|\n| a.jpg |\n";
+        assert_eq!(
+            heldout_scores(summary),
+            "Labels: x. 3 photos.\n\n| measure | faces |\n|---|---|\n| gender accuracy | 3 |"
+        );
+    }
+
+    #[test]
+    fn age_bands_follow_model4_groups() {
+        let band = |a: f64| age_band(a).map(|b| AGE_BANDS[usize::from(b)].1);
+        assert_eq!(band(0.0), Some("0-14"));
+        assert_eq!(band(14.0), Some("0-14"));
+        assert_eq!(band(15.0), Some("15-25"));
+        assert_eq!(band(39.0), Some("26-39"));
+        assert_eq!(band(60.0), Some("60+"));
+        assert_eq!(band(116.0), Some("60+"));
+        assert_eq!(band(f64::NAN), None);
+    }
 }
