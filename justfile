@@ -33,6 +33,22 @@ heldout model="multitask": build
     scripts/fetch-heldout.sh
     {{with}} target/release/agelab evaluate {{model}} --faces data/heldout/labels.csv --images "${AGELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agelab}/heldout-faces" --detect --out reports/heldout/{{model}}
 
+# Each finished run is scored on its validation faces with one and with mirror views (to choose),
+# and on its test faces with mirror views (to report), into <run>/evaluations/.
+# Mirror views for the finished runs of experiments (names, globs allowed).
+mirror +experiments: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    for e in {{experiments}}; do
+      for d in reports/$e/2*/; do
+        [ -f "$d/test-metrics.json" ] || { echo "$d: not finished, skipped"; continue; }
+        for pv in "valid single" "valid mirror" "test mirror"; do
+          set -- $pv
+          {{with}} target/release/agelab evaluate "${d%/}" --part "$1" --views "$2"
+        done
+      done
+    done
+
 # Unit and integration tests (real-data tests read $AGELAB_DATA).
 test:
     {{with}} cargo test --workspace
