@@ -24,7 +24,7 @@ pub struct Args {
     part: Option<String>,
     /// Test views whose outputs are averaged: `single` (the centre crop or whole image, as in
     /// training runs), `mirror` (it and its mirror image), `ten` (corners, centre and mirrors).
-    #[arg(long, default_value = "single", value_parser = ["single", "mirror", "ten"], conflicts_with = "faces")]
+    #[arg(long, default_value = "single", value_parser = ["single", "mirror", "ten"])]
     views: String,
     /// CSV of labelled photos: columns `file` (relative to the CSV) and `gender` and/or `age`
     /// (empty when unknown), `person` optional; other columns are ignored.
@@ -44,10 +44,11 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode> {
     let dir = super::model_dir(&a.model)?;
     let p = runner::predict::Predictor::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
+    let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
+    let p = p.with_views(views);
     if let Some(labels) = &a.faces {
         return labelled(&p, &a.model, labels, a.images.as_deref(), &a.detect, a.out);
     }
-    let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
     let suffix = if a.views == "single" { String::new() } else { format!("-{}", a.views) };
     let (m, out) = if let Some(part) = &a.part {
         let out = a.out.unwrap_or_else(|| dir.join("evaluations").join(format!("{part}{suffix}")));

@@ -19,6 +19,10 @@ pub struct Args {
     /// Output folder for predictions.csv and annotated PNGs.
     #[arg(long, default_value = "predictions")]
     out: PathBuf,
+    /// Test views whose outputs are averaged: `single`, or `mirror` (the face and its mirror
+    /// image; chosen on validation for the released models), or `ten`.
+    #[arg(long, default_value = "single", value_parser = ["single", "mirror", "ten"])]
+    views: String,
 }
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "bmp", "webp", "gif"];
@@ -58,7 +62,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .iter()
         .map(|m| {
             let dir = super::model_dir(m)?;
-            Predictor::load(&dir).with_context(|| format!("loading model {}", dir.display()))
+            let p = Predictor::load(&dir).with_context(|| format!("loading model {}", dir.display()))?;
+            let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
+            Ok(p.with_views(views))
         })
         .collect::<Result<_>>()?;
     let files = inputs(input)?;

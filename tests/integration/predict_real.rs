@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use runner::predict::HeadPrediction;
+
 use super::common::{experiment, options, utkface};
 
 fn link_faces(src: &Path, dst: &Path, names: &[String]) {
@@ -74,6 +76,22 @@ fn evaluate_and_predict_on_real_faces() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("manifest.json") && err.contains(&fp), "{err}");
     std::fs::write(&manifest, text).unwrap();
+
+    // mirror views: predictions that cannot tell a face from its mirror image
+    let mirror = runner::predict::Predictor::load(run.root())
+        .unwrap()
+        .with_views(runner::evaluate::Crops::named("mirror", p.side()).unwrap());
+    let face = image::open(held_dir.join(&held[0])).unwrap();
+    let (a, b) = (mirror.predict(std::slice::from_ref(&face)).remove(0), mirror.predict(&[face.fliph()]).remove(0));
+    for (x, y) in a.iter().zip(&b) {
+        match (x, y) {
+            (HeadPrediction::Class { probabilities: px, .. }, HeadPrediction::Class { probabilities: py, .. }) => {
+                assert!(px.iter().zip(py).all(|(u, v)| (u - v).abs() < 1e-5), "{px:?} vs {py:?}")
+            }
+            (HeadPrediction::Value(u), HeadPrediction::Value(v)) => assert!((u - v).abs() < 1e-4, "{u} vs {v}"),
+            _ => panic!("{x:?} vs {y:?}"),
+        }
+    }
 
     // predict (CLI) on three crops: one CSV row each, labels from the model's classes
     let three = dir.path().join("three");

@@ -98,14 +98,33 @@ impl Predictor {
             &Tensor::from_slice(&pixels).view([faces.len() as i64, c, s, s]),
             self.experiment.data.normalize,
         );
-        let x = crate::augment::test_views(&x, self.crops).remove(0);
-        let out = tch::no_grad(|| self.net.forward_t(&x, false));
-        let per_head: Vec<Vec<HeadPrediction>> = (0..self.heads.tasks.len()).map(|i| self.decode(&out, i)).collect();
+        let outs: Vec<Tensor> = tch::no_grad(|| {
+            crate::augment::test_views(&x, self.crops).iter().map(|v| self.net.forward_t(v, false)).collect()
+        });
+        let per_head: Vec<Vec<HeadPrediction>> = (0..self.heads.tasks.len()).map(|i| self.decode(&outs, i)).collect();
         (0..faces.len()).map(|n| per_head.iter().map(|h| h[n].clone()).collect()).collect()
     }
 
-    fn decode(&self, out: &Tensor, i: usize) -> Vec<HeadPrediction> {
-        match self.heads.decode(out, i) {
+    /// The same model predicting with other test views (see [`Crops::named`]): outputs are
+    /// averaged over the views, as `agelab evaluate --views` scores them.
+    pub fn with_views(mut self, crops: Crops) -> Predictor {
+        self.crops = crops;
+        self
+    }
+
+    /// Head `i`'s predictions, its decoded outputs averaged over the views.
+    fn decode(&self, outs: &[Tensor], i: usize) -> Vec<HeadPrediction> {
+        let decoded: Vec<Decoded> = outs.iter().map(|o| self.heads.decode(o, i)).collect();
+        let mean = |ts: Vec<Tensor>| Tensor::stack(&ts, 0).mean_dim(0, false, tch::Kind::Float);
+        let decoded = match decoded.first() {
+            Some(Decoded::Probs(_)) => Decoded::Probs(mean(
+                decoded.into_iter().filter_map(|d| if let Decoded::Probs(p) = d { Some(p) } else { None }).collect(),
+            )),
+            _ => Decoded::Values(mean(
+                decoded.into_iter().filter_map(|d| if let Decoded::Values(v) = d { Some(v) } else { None }).collect(),
+            )),
+        };
+        match decoded {
             Decoded::Probs(p) => {
                 let k = p.size()[1] as usize;
                 let v = Vec::<f32>::try_from(&p.contiguous().view(-1)).unwrap_or_default();
