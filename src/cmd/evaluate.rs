@@ -13,8 +13,11 @@ use super::predict::csv_field;
 /// Arguments of `agelab evaluate`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A run folder, a released model's folder, or a released model's name.
-    model: PathBuf,
+    /// A run folder, a released model's folder, or a released model's name. Several (with
+    /// `--part`) are evaluated together as an ensemble: their outputs averaged per face; they must
+    /// predict the same heads and share their split.
+    #[arg(required = true)]
+    models: Vec<PathBuf>,
     /// Folder of faces named as UTKFace (`[age]_[gender]_[race]_[datetime].jpg...`).
     #[arg(long, required_unless_present_any = ["faces", "part"], conflicts_with_all = ["faces", "part"])]
     data: Option<PathBuf>,
@@ -35,42 +38,66 @@ pub struct Args {
     images: Option<PathBuf>,
     #[command(flatten)]
     detect: super::faces::DetectArgs,
-    /// Output folder (default: `<model>/evaluations/<data folder name>`).
+    /// Output folder (default: `<model>/evaluations/<data folder name or part>`; for several
+    /// models `reports/ensembles/<their experiment names joined by +>/<part>`).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
 /// Runs it.
 pub fn run(a: Args) -> Result<ExitCode> {
-    let dir = super::model_dir(&a.model)?;
-    let p = runner::predict::Predictor::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
-    let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
-    let p = p.with_views(views);
+    if a.models.len() > 1 && a.part.is_none() {
+        anyhow::bail!(
+            "{} models given: several models are evaluated together (an ensemble) only on a part of their split; add --part valid or --part test",
+            a.models.len()
+        );
+    }
+    let mut loaded = Vec::with_capacity(a.models.len());
+    for model in &a.models {
+        let dir = super::model_dir(model)?;
+        let p = Predictor::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
+        let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
+        loaded.push(p.with_views(views));
+    }
+    let p = &loaded[0];
     if let Some(labels) = &a.faces {
-        return labelled(&p, &a.model, labels, a.images.as_deref(), &a.detect, a.out);
+        return labelled(p, &a.models[0], labels, a.images.as_deref(), &a.detect, a.out);
     }
     let suffix = if a.views == "single" { String::new() } else { format!("-{}", a.views) };
     let (m, out) = if let Some(part) = &a.part {
-        let out = a.out.unwrap_or_else(|| dir.join("evaluations").join(format!("{part}{suffix}")));
+        let folder = format!("{part}{suffix}");
+        let out = a.out.unwrap_or_else(|| match loaded.as_slice() {
+            [one] => one.source.join("evaluations").join(&folder),
+            many => {
+                let names: Vec<&str> = many.iter().map(|p| p.experiment.name.as_str()).collect();
+                Path::new("reports/ensembles").join(names.join("+")).join(&folder)
+            }
+        });
         let which = if part == "valid" { dataset::Part::Valid } else { dataset::Part::Test };
         let project = std::env::current_dir().context("reading the current folder")?;
-        let m = p
-            .evaluate_part(which, views, &project, &out)
-            .with_context(|| format!("evaluating on the {part} part of {}'s split", dir.display()))?;
+        let refs: Vec<&Predictor> = loaded.iter().collect();
+        let m = runner::predict::evaluate_part(&refs, which, &project, &out)
+            .with_context(|| format!("evaluating on the {part} part of the split of {}", names(&a.models)))?;
         (m, out)
     } else {
         let data = a.data.expect("clap requires --data, --part or --faces");
         let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
-        let out = a.out.unwrap_or_else(|| dir.join("evaluations").join(format!("{name}{suffix}")));
-        let m = p.evaluate_folder(&data, views, &out).with_context(|| format!("evaluating on {}", data.display()))?;
+        let out = a.out.unwrap_or_else(|| p.source.join("evaluations").join(format!("{name}{suffix}")));
+        let m =
+            p.evaluate_folder(&data, p.views(), &out).with_context(|| format!("evaluating on {}", data.display()))?;
         (m, out)
     };
-    let what = format!("{} on {}, {} views", a.model.display(), m.part, a.views);
+    let what = format!("{} on {}, {} views", names(&a.models), m.part, a.views);
     let summary = report::evaluation_summary(&out, &what).context("summarising the evaluation")?;
     runner::rundir::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
     println!("{summary}");
     println!("written to {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The models as given, joined by ` + ` (an ensemble) or alone.
+fn names(models: &[PathBuf]) -> String {
+    models.iter().map(|m| m.display().to_string()).collect::<Vec<_>>().join(" + ")
 }
 
 /// Evaluates on labelled photos: the largest face of each (with `--detect`), `predictions.csv`

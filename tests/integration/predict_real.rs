@@ -69,13 +69,49 @@ fn evaluate_and_predict_on_real_faces() {
     let summary = std::fs::read_to_string(run.root().join("evaluations/valid-mirror/summary.md")).unwrap();
     assert!(summary.contains("25 faces") && summary.contains("| gender | accuracy |"), "{summary}");
     let manifest = run.manifest();
-    let text = std::fs::read_to_string(&manifest).unwrap();
+    let saved = std::fs::read_to_string(&manifest).unwrap();
     let fp = json(&manifest)["split_fingerprint"].as_str().unwrap().to_owned();
-    std::fs::write(&manifest, text.replace(&fp, "0123456789abcdef0123456789abcdef")).unwrap();
+    std::fs::write(&manifest, saved.replace(&fp, "0123456789abcdef0123456789abcdef")).unwrap();
     let o = cli_eval(&["--part", "valid"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("manifest.json") && err.contains(&fp), "{err}");
-    std::fs::write(&manifest, text).unwrap();
+    std::fs::write(&manifest, saved).unwrap();
+
+    // several models together (an ensemble): per face, the mean of their outputs; models that
+    // do not share the split (another seed deals other faces) are refused
+    let reports = dir.path().join("reports");
+    let other = runner::run(&experiment(&text.replace("lr = 1e-3", "lr = 3e-3")), &options(&reports)).unwrap().dir;
+    let cli = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_agelab")).args(args).output().unwrap();
+    let (one, two) = (run.root().to_str().unwrap(), other.root().to_str().unwrap());
+    let ensemble = dir.path().join("ensemble");
+    for member in [one, two] {
+        let o = cli(&["evaluate", member, "--part", "valid"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = cli(&["evaluate", one, two, "--part", "valid", "--out", ensemble.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let column = |csv: &Path, name: &str| -> Vec<f64> {
+        let mut r = csv::Reader::from_path(csv).unwrap();
+        let at = r.headers().unwrap().iter().position(|h| h == name).unwrap();
+        r.records().map(|row| row.unwrap()[at].parse().unwrap()).collect()
+    };
+    let valid = |d: &Path| d.join("evaluations/valid/predictions.csv");
+    let (a, b) = (column(&valid(run.root()), "gender_p1"), column(&valid(other.root()), "gender_p1"));
+    let mean = column(&ensemble.join("predictions.csv"), "gender_p1");
+    assert_eq!(mean.len(), 25);
+    assert!(a != b, "two learning rates, two models");
+    for ((m, x), y) in mean.iter().zip(&a).zip(&b) {
+        assert!((m - (x + y) / 2.0).abs() < 2e-5, "ensemble {m}, members {x} and {y}");
+    }
+    let info = json(&ensemble.join("evaluation.json"));
+    assert_eq!(info["model"].as_str(), Some(format!("{one} + {two}").as_str()));
+    let moved = runner::run(&experiment(&text.replace("seed = 11", "seed = 12")), &options(&reports)).unwrap().dir;
+    let o =
+        cli(&["evaluate", one, moved.root().to_str().unwrap(), "--part", "valid", "--out", ensemble.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("must share their split"), "{err}");
+    let o = cli(&["evaluate", one, two, "--data", held_dir.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--part"), "an ensemble is evaluated on a part of its split");
 
     // mirror views: predictions that cannot tell a face from its mirror image
     let mirror = runner::predict::Predictor::load(run.root())

@@ -16,6 +16,46 @@ pub struct Evaluation {
     pub heads: Vec<HeadOutputs>,
 }
 
+impl Evaluation {
+    /// Several models' outputs on the same faces averaged per face (class probabilities, ages in
+    /// years, losses): an ensemble's evaluation. One evaluation comes back unchanged.
+    ///
+    /// # Panics
+    /// If the evaluations differ in faces or heads (callers check the models agree first).
+    pub fn mean(evals: Vec<Evaluation>) -> Evaluation {
+        let n = evals.len();
+        let mut it = evals.into_iter();
+        let mut sum = it.next().expect("at least one evaluation");
+        if n == 1 {
+            return sum;
+        }
+        for e in it {
+            assert_eq!(e.indices, sum.indices, "an ensemble's members are evaluated on the same faces");
+            sum.loss += e.loss;
+            for (acc, h) in sum.heads.iter_mut().zip(e.heads) {
+                match (acc, h) {
+                    (HeadOutputs::Classes { probs, .. }, HeadOutputs::Classes { probs: p, .. }) => {
+                        assert_eq!(probs.len(), p.len(), "members' heads have the same classes");
+                        probs.iter_mut().zip(p).for_each(|(a, b)| *a += b);
+                    }
+                    (HeadOutputs::Values { pred, .. }, HeadOutputs::Values { pred: p, .. }) => {
+                        pred.iter_mut().zip(p).for_each(|(a, b)| *a += b);
+                    }
+                    _ => panic!("members' heads agree in kind"),
+                }
+            }
+        }
+        sum.loss /= n as f64;
+        for h in &mut sum.heads {
+            match h {
+                HeadOutputs::Classes { probs, .. } => probs.iter_mut().for_each(|p| *p /= n as f32),
+                HeadOutputs::Values { pred, .. } => pred.iter_mut().for_each(|p| *p /= n as f64),
+            }
+        }
+        sum
+    }
+}
+
 /// How test images are cropped when the experiment trains on random crops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Crops {
@@ -106,4 +146,45 @@ fn mean_of(ts: impl Iterator<Item = Tensor>) -> Tensor {
 
 fn to_f32(t: &Tensor) -> Vec<f32> {
     Vec::<f32>::try_from(&t.to_kind(Kind::Float).to_device(Device::Cpu).contiguous().view(-1)).expect("float tensor")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(loss: f64, probs: Vec<f32>, pred: Vec<f64>) -> Evaluation {
+        Evaluation {
+            indices: vec![4, 9],
+            loss,
+            heads: vec![
+                HeadOutputs::Classes { k: 2, probs, truth: vec![0, 1] },
+                HeadOutputs::Values { pred, truth: vec![30.0, 40.0] },
+            ],
+        }
+    }
+
+    #[test]
+    fn an_ensemble_averages_its_members_outputs_per_face() {
+        let m = Evaluation::mean(vec![
+            eval(1.0, vec![0.9, 0.1, 0.2, 0.8], vec![20.0, 50.0]),
+            eval(3.0, vec![0.5, 0.5, 0.6, 0.4], vec![30.0, 40.0]),
+        ]);
+        assert_eq!(m.loss, 2.0);
+        assert_eq!(m.indices, vec![4, 9]);
+        let HeadOutputs::Classes { probs, truth, .. } = &m.heads[0] else { panic!("classes") };
+        assert!(probs.iter().zip([0.7, 0.3, 0.4, 0.6]).all(|(a, b)| (a - b).abs() < 1e-6), "{probs:?}");
+        assert_eq!(truth, &vec![0, 1]);
+        // the second face's vote changes: 0.8 and 0.4 for class 1 average to 0.6
+        assert_eq!(m.heads[0].predicted_classes(), vec![0, 1]);
+        let HeadOutputs::Values { pred, .. } = &m.heads[1] else { panic!("values") };
+        assert_eq!(pred, &vec![25.0, 45.0]);
+    }
+
+    #[test]
+    fn one_member_is_itself() {
+        let one = Evaluation::mean(vec![eval(1.5, vec![0.9, 0.1, 0.2, 0.8], vec![20.0, 50.0])]);
+        assert_eq!(one.loss, 1.5);
+        let HeadOutputs::Values { pred, .. } = &one.heads[1] else { panic!("values") };
+        assert_eq!(pred, &vec![20.0, 50.0]);
+    }
 }

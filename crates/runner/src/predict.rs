@@ -169,7 +169,7 @@ impl Predictor {
 /// What `agelab evaluate` writes next to its metrics.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EvaluationInfo {
-    /// The model folder evaluated.
+    /// The model folder evaluated (several joined by ` + `: an ensemble, outputs averaged).
     pub model: String,
     /// The face folder it was evaluated on.
     pub data_root: String,
@@ -177,7 +177,8 @@ pub struct EvaluationInfo {
     pub data_fingerprint: String,
     /// Faces evaluated.
     pub images: usize,
-    /// The test views whose outputs were averaged (`Centre(side)`, `Mirror(side)`, `Ten(side)`).
+    /// The test views whose outputs were averaged (`Centre(side)`, `Mirror(side)`, `Ten(side)`;
+    /// one per model of an ensemble, joined by ` + `).
     #[serde(default)]
     pub views: String,
     /// What the load kept and skipped.
@@ -191,6 +192,11 @@ impl Predictor {
             Crops::Centre(side) | Crops::Mirror(side) | Crops::Ten(side) => side,
             Crops::Full => self.preprocess.size as i64,
         }
+    }
+
+    /// The views this model evaluates and predicts with (see [`Predictor::with_views`]).
+    pub fn views(&self) -> Crops {
+        self.crops
     }
 
     /// Evaluates on every face of a UTKFace-format folder (for instance a held-out set) with the
@@ -209,19 +215,14 @@ impl Predictor {
         exp.split = dataset::SplitSpec::Fraction { train: 1.0, valid: 0.0 };
         let data = crate::data::Data::load(&exp, &self.heads.tasks, Path::new("."))?;
         let all: Vec<i64> = (0..data.faces.len() as i64).collect();
-        self.score(&data, &all, crops, format!("all of {}", data_root.display()), out)
+        let eval = self.outputs(&data, &all, crops);
+        write_scores(&[self], &data, eval, format!("all of {}", data_root.display()), format!("{crops:?}"), out)
     }
 
-    /// Evaluates on a part of the model's own split (`valid` to choose, `test` to report),
-    /// rebuilt from its `config.toml` over the experiment's data folder; when the model folder
-    /// has a `manifest.json`, the rebuilt split must have the fingerprint it names.
-    pub fn evaluate_part(
-        &self,
-        part: dataset::Part,
-        crops: Crops,
-        project_dir: &Path,
-        out: &Path,
-    ) -> Result<crate::TestMetrics, RunnerError> {
+    /// This model's split of its experiment's faces, rebuilt from its `config.toml` over the
+    /// experiment's data folder; when the model folder has a `manifest.json`, the rebuilt split
+    /// must have the fingerprint it names.
+    fn own_split(&self, project_dir: &Path) -> Result<crate::data::Data, RunnerError> {
         let data = crate::data::Data::load(&self.experiment, &self.heads.tasks, project_dir)?;
         let manifest = self.source.join("manifest.json");
         if let Ok(text) = std::fs::read_to_string(&manifest) {
@@ -241,52 +242,129 @@ impl Predictor {
                 });
             }
         }
-        let idx: Vec<i64> = data.split.indices(part).into_iter().map(|i| i as i64).collect();
-        self.score(&data, &idx, crops, format!("{part:?}").to_lowercase(), out)
+        Ok(data)
     }
 
+    /// The model's outputs on faces `idx` of `data` with the given views.
+    fn outputs(&self, data: &crate::data::Data, idx: &[i64], crops: Crops) -> crate::evaluate::Evaluation {
+        crate::evaluate::evaluate(self.net.as_ref(), data, &self.heads, idx, 256, Device::Cpu, crops)
+    }
+
+    /// Whether `other` predicts the same heads (names, targets, classes) in the same order.
+    fn same_heads(&self, other: &Predictor) -> bool {
+        let key = |p: &Predictor| -> Vec<(String, dataset::Target, Option<Vec<String>>)> {
+            p.heads
+                .tasks
+                .iter()
+                .map(|t| (t.name.clone(), t.target.clone(), t.kind.classes().map(|c| c.to_vec())))
+                .collect()
+        };
+        key(self) == key(other)
+    }
     /// The epoch whose weights these are, as the model's own test figures name it (0 if unknown).
     fn trained_epoch(&self) -> usize {
         let text = std::fs::read_to_string(self.source.join("test-metrics.json")).ok();
         text.and_then(|t| serde_json::from_str::<crate::TestMetrics>(&t).ok()).map_or(0, |t| t.best_epoch)
     }
+}
 
-    fn score(
-        &self,
-        data: &crate::data::Data,
-        idx: &[i64],
-        crops: Crops,
-        part: String,
-        out: &Path,
-    ) -> Result<crate::TestMetrics, RunnerError> {
-        use crate::rundir::write_atomic;
-        let eval = crate::evaluate::evaluate(self.net.as_ref(), data, &self.heads, idx, 256, Device::Cpu, crops);
-        let metrics = crate::TestMetrics {
-            part,
-            images: idx.len(),
-            loss: eval.loss,
-            best_epoch: self.trained_epoch(),
-            heads: self
-                .heads
-                .tasks
-                .iter()
-                .zip(&eval.heads)
-                .map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal())))
-                .collect(),
-            ten_crop: None,
-        };
-        std::fs::create_dir_all(out).map_err(|e| RunnerError::io(out, e))?;
-        write_atomic(&out.join("test-metrics.json"), &serde_json::to_vec_pretty(&metrics).expect("serialises"))?;
-        write_atomic(&out.join("predictions.csv"), crate::train::predictions_csv(data, &self.heads, &eval).as_bytes())?;
-        let info = EvaluationInfo {
-            model: self.source.display().to_string(),
-            data_root: data.root.display().to_string(),
-            data_fingerprint: data.fingerprint.clone(),
-            images: idx.len(),
-            views: format!("{crops:?}"),
-            summary: data.summary.clone(),
-        };
-        write_atomic(&out.join("evaluation.json"), &serde_json::to_vec_pretty(&info).expect("serialises"))?;
-        Ok(metrics)
+/// Evaluates one model, or several together, on a part of their split (`valid` to choose, `test`
+/// to report what was chosen), each with its own views (see [`Predictor::with_views`]), and writes
+/// `test-metrics.json`, `predictions.csv` and `evaluation.json` into `out`.
+///
+/// Several models are an ensemble: their outputs (class probabilities, ages in years) are averaged
+/// per face. They must predict the same heads and have the same split (the same faces in the same
+/// parts), each at its own input size; a researcher combines models this way when one network
+/// alone falls short, at the cost of running each.
+pub fn evaluate_part(
+    models: &[&Predictor],
+    part: dataset::Part,
+    project_dir: &Path,
+    out: &Path,
+) -> Result<crate::TestMetrics, RunnerError> {
+    let Some(first) = models.first() else {
+        return Err(RunnerError::RunFolder { path: out.to_path_buf(), message: "no model to evaluate".into() });
+    };
+    let mut kept: Option<(crate::data::Data, String)> = None;
+    let mut evals = Vec::with_capacity(models.len());
+    for m in models {
+        if !m.same_heads(first) {
+            return Err(RunnerError::RunFolder {
+                path: m.source.join("config.toml"),
+                message: format!(
+                    "its heads ({}) differ from {}'s ({}): models evaluated together must predict the same heads",
+                    m.head_names().join(", "),
+                    first.source.display(),
+                    first.head_names().join(", ")
+                ),
+            });
+        }
+        let data = m.own_split(project_dir)?;
+        let fingerprint = data.split.fingerprint(&data.files());
+        if let Some((_, want)) = &kept {
+            if *want != fingerprint {
+                return Err(RunnerError::RunFolder {
+                    path: m.source.join("config.toml"),
+                    message: format!(
+                        "its split has fingerprint {fingerprint}, {}'s has {want}: models evaluated together must share their split",
+                        first.source.display()
+                    ),
+                });
+            }
+        }
+        let idx: Vec<i64> = data.split.indices(part).into_iter().map(|i| i as i64).collect();
+        evals.push(m.outputs(&data, &idx, m.crops));
+        // the first model's data names the faces; the others' images are let go
+        kept.get_or_insert((data, fingerprint));
     }
+    let (data, _) = kept.expect("one model at least");
+    let views = models.iter().map(|m| format!("{:?}", m.crops)).collect::<Vec<_>>().join(" + ");
+    write_scores(
+        models,
+        &data,
+        crate::evaluate::Evaluation::mean(evals),
+        format!("{part:?}").to_lowercase(),
+        views,
+        out,
+    )
+}
+
+/// Writes an evaluation of `models` (one, or an ensemble) on faces of `data`.
+fn write_scores(
+    models: &[&Predictor],
+    data: &crate::data::Data,
+    eval: crate::evaluate::Evaluation,
+    part: String,
+    views: String,
+    out: &Path,
+) -> Result<crate::TestMetrics, RunnerError> {
+    use crate::rundir::write_atomic;
+    let heads = &models[0].heads;
+    let metrics = crate::TestMetrics {
+        part,
+        images: eval.indices.len(),
+        loss: eval.loss,
+        // an ensemble has no one epoch: 0, as for an unknown one
+        best_epoch: if models.len() == 1 { models[0].trained_epoch() } else { 0 },
+        heads: heads
+            .tasks
+            .iter()
+            .zip(&eval.heads)
+            .map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal())))
+            .collect(),
+        ten_crop: None,
+    };
+    std::fs::create_dir_all(out).map_err(|e| RunnerError::io(out, e))?;
+    write_atomic(&out.join("test-metrics.json"), &serde_json::to_vec_pretty(&metrics).expect("serialises"))?;
+    write_atomic(&out.join("predictions.csv"), crate::train::predictions_csv(data, heads, &eval).as_bytes())?;
+    let info = EvaluationInfo {
+        model: models.iter().map(|m| m.source.display().to_string()).collect::<Vec<_>>().join(" + "),
+        data_root: data.root.display().to_string(),
+        data_fingerprint: data.fingerprint.clone(),
+        images: eval.indices.len(),
+        views,
+        summary: data.summary.clone(),
+    };
+    write_atomic(&out.join("evaluation.json"), &serde_json::to_vec_pretty(&info).expect("serialises"))?;
+    Ok(metrics)
 }
