@@ -23,6 +23,10 @@ pub struct Args {
     /// image; chosen on validation for the released models), or `ten`.
     #[arg(long, default_value = "single", value_parser = ["single", "mirror", "ten"])]
     views: String,
+    /// Use the models together (an ensemble): their outputs averaged per face, one prediction per
+    /// head. They must predict the same heads. Without it each model's heads are listed.
+    #[arg(long)]
+    ensemble: bool,
 }
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "bmp", "webp", "gif"];
@@ -67,12 +71,22 @@ pub fn run(a: Args) -> Result<ExitCode> {
             Ok(p.with_views(views))
         })
         .collect::<Result<_>>()?;
+    let refs: Vec<&Predictor> = predictors.iter().collect();
+    if a.ensemble {
+        if predictors.len() < 2 {
+            bail!("--ensemble averages two models or more; {} given", predictors.len());
+        }
+        // checks that the models predict the same heads before any photo is read
+        runner::predict::predict_together(&refs, &[])?;
+    }
+    // the models whose heads make the columns: all of them, or the first for an ensemble
+    let shown = if a.ensemble { &predictors[..1] } else { &predictors[..] };
     let files = inputs(input)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let finder = super::faces::FaceFinder::new(&a.detect)?;
 
     let mut header = vec!["file".to_string(), "face".into(), "x".into(), "y".into(), "width".into(), "height".into()];
-    for p in &predictors {
+    for p in shown {
         for h in p.head_names() {
             header.push(h.clone());
             header.push(format!("{h}_probability"));
@@ -90,7 +104,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 rows.push(format!(
                     "{},,,,,,{}not an image: {}",
                     csv_field(&name),
-                    ",".repeat(2 * head_count(&predictors)),
+                    ",".repeat(2 * head_count(shown)),
                     csv_field(&e.to_string())
                 ));
                 exit = ExitCode::from(2);
@@ -101,10 +115,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
             finder.boxes(&img).into_iter().filter_map(|b| finder.crop(&img, b).map(|c| (b, c))).unzip();
         if boxes.is_empty() {
             println!("{name}: no face found");
-            rows.push(format!("{},,,,,,{}no face found", csv_field(&name), ",".repeat(2 * head_count(&predictors))));
+            rows.push(format!("{},,,,,,{}no face found", csv_field(&name), ",".repeat(2 * head_count(shown))));
             continue;
         }
-        let per_model: Vec<Vec<Vec<HeadPrediction>>> = predictors.iter().map(|p| p.predict(&crops)).collect();
+        let per_model: Vec<Vec<Vec<HeadPrediction>>> = if a.ensemble {
+            vec![runner::predict::predict_together(&refs, &crops)?]
+        } else {
+            predictors.iter().map(|p| p.predict(&crops)).collect()
+        };
         let mut marks = Vec::new();
         for (i, b) in boxes.iter().enumerate() {
             let mut fields = vec![
@@ -116,7 +134,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 b.3.to_string(),
             ];
             let mut label_parts = Vec::new();
-            for (p, preds) in predictors.iter().zip(&per_model) {
+            for (p, preds) in shown.iter().zip(&per_model) {
                 for (h, pred) in preds[i].iter().enumerate() {
                     match pred {
                         HeadPrediction::Class { label, probability, .. } => {

@@ -148,9 +148,41 @@ fn evaluate_and_predict_on_real_faces() {
     );
     assert!(lines[1].contains(",male,") || lines[1].contains(",female,"), "{}", lines[1]);
 
+    // predicting together: per face and head, the mean of the members' probabilities; one set of
+    // columns on the command line; models with other heads are refused
+    let (m1, m2) = (
+        runner::predict::Predictor::load(run.root()).unwrap(),
+        runner::predict::Predictor::load(other.root()).unwrap(),
+    );
+    let faces: Vec<image::DynamicImage> = held[..3].iter().map(|n| image::open(held_dir.join(n)).unwrap()).collect();
+    let together = runner::predict::predict_together(&[&m1, &m2], &faces).unwrap();
+    let (alone1, alone2) = (m1.predict(&faces), m2.predict(&faces));
+    for ((t, x), y) in together.iter().flatten().zip(alone1.iter().flatten()).zip(alone2.iter().flatten()) {
+        match (t, x, y) {
+            (
+                HeadPrediction::Class { probabilities: pt, .. },
+                HeadPrediction::Class { probabilities: px, .. },
+                HeadPrediction::Class { probabilities: py, .. },
+            ) => assert!(
+                pt.iter().zip(px).zip(py).all(|((t, x), y)| (t - (x + y) / 2.0).abs() < 1e-6),
+                "{pt:?} {px:?} {py:?}"
+            ),
+            _ => panic!("class heads: {t:?}"),
+        }
+    }
+    let o = cli(&["predict", one, two, three.to_str().unwrap(), "--ensemble", "--out", pred_out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv_together = std::fs::read_to_string(pred_out.join("predictions.csv")).unwrap();
+    assert_eq!(csv_together.lines().next(), lines.first().copied(), "one set of head columns");
+    let gender_only = text.replace("[[tasks]]\nname = \"age\"\ntarget = \"age_group\"\nscheme = \"report5\"\n", "");
+    assert_ne!(gender_only, text);
+    let lone = runner::run(&experiment(&gender_only), &options(&reports)).unwrap().dir;
+    let o = cli(&["predict", one, lone.root().to_str().unwrap(), three.to_str().unwrap(), "--ensemble"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("must predict the same heads"), "{err}");
+
     // release (CLI): the run becomes a named model folder with a card; predict takes the folder
     let models = dir.path().join("models");
-    let cli = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_agelab")).args(args).output().unwrap();
     let run_dir = run.root().to_str().unwrap();
     let o = cli(&["release", run_dir, "--name", "tiny-real", "--models", models.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -42,6 +42,12 @@ fn the_repository_table_parses_and_names_real_experiments() {
     assert_eq!(row("levi-hassner-age-1off-oversample").reported, Some(84.7));
     assert_eq!(row("lapuschkin-vgg16-gender").reported, Some(92.7));
     assert_eq!(row("ghojogh-fusion-fei").reported, Some(94.0));
+    // The LMTCNN paper's three pairs (exact age, gender; single crop on Adience).
+    for (id, age, gender) in [("levi-hassner", 44.14, 82.52), ("1-1", 40.84, 82.04), ("2-1", 44.26, 85.16)] {
+        assert_eq!(row(&format!("lee-lmtcnn-{id}-age")).reported, Some(age), "{id}");
+        assert_eq!(row(&format!("lee-lmtcnn-{id}-age")).metric, Metric::Exact, "{id}");
+        assert_eq!(row(&format!("lee-lmtcnn-{id}-gender")).reported, Some(gender), "{id}");
+    }
     for id in ["ghojogh-fusion-fei", "ear-profile-gender", "feret-gender"] {
         assert!(!row(id).comparable_here, "{id} must be marked not comparable");
     }

@@ -88,21 +88,7 @@ impl Predictor {
 
     /// Predicts every head for already-cropped faces.
     pub fn predict(&self, faces: &[image::DynamicImage]) -> Vec<Vec<HeadPrediction>> {
-        if faces.is_empty() {
-            return Vec::new();
-        }
-        let pixels: Vec<u8> = faces.iter().flat_map(|f| self.preprocess.apply(f)).collect();
-        let c = self.preprocess.color.channels() as i64;
-        let s = self.preprocess.size as i64;
-        let x = crate::data::to_input(
-            &Tensor::from_slice(&pixels).view([faces.len() as i64, c, s, s]),
-            self.experiment.data.normalize,
-        );
-        let outs: Vec<Tensor> = tch::no_grad(|| {
-            crate::augment::test_views(&x, self.crops).iter().map(|v| self.net.forward_t(v, false)).collect()
-        });
-        let per_head: Vec<Vec<HeadPrediction>> = (0..self.heads.tasks.len()).map(|i| self.decode(&outs, i)).collect();
-        (0..faces.len()).map(|n| per_head.iter().map(|h| h[n].clone()).collect()).collect()
+        predict_together(&[self], faces).expect("a model has its own heads")
     }
 
     /// The same model predicting with other test views (see [`Crops::named`]): outputs are
@@ -112,18 +98,28 @@ impl Predictor {
         self
     }
 
-    /// Head `i`'s predictions, its decoded outputs averaged over the views.
-    fn decode(&self, outs: &[Tensor], i: usize) -> Vec<HeadPrediction> {
+    /// The network's outputs for each test view of the faces.
+    fn view_outputs(&self, faces: &[image::DynamicImage]) -> Vec<Tensor> {
+        let pixels: Vec<u8> = faces.iter().flat_map(|f| self.preprocess.apply(f)).collect();
+        let c = self.preprocess.color.channels() as i64;
+        let s = self.preprocess.size as i64;
+        let x = crate::data::to_input(
+            &Tensor::from_slice(&pixels).view([faces.len() as i64, c, s, s]),
+            self.experiment.data.normalize,
+        );
+        tch::no_grad(|| {
+            crate::augment::test_views(&x, self.crops).iter().map(|v| self.net.forward_t(v, false)).collect()
+        })
+    }
+
+    /// Head `i`'s decoded outputs averaged over the views.
+    fn mean_decoded(&self, outs: &[Tensor], i: usize) -> Decoded {
         let decoded: Vec<Decoded> = outs.iter().map(|o| self.heads.decode(o, i)).collect();
-        let mean = |ts: Vec<Tensor>| Tensor::stack(&ts, 0).mean_dim(0, false, tch::Kind::Float);
-        let decoded = match decoded.first() {
-            Some(Decoded::Probs(_)) => Decoded::Probs(mean(
-                decoded.into_iter().filter_map(|d| if let Decoded::Probs(p) = d { Some(p) } else { None }).collect(),
-            )),
-            _ => Decoded::Values(mean(
-                decoded.into_iter().filter_map(|d| if let Decoded::Values(v) = d { Some(v) } else { None }).collect(),
-            )),
-        };
+        mean_decoded(decoded)
+    }
+
+    /// Head `i`'s predictions from its decoded outputs.
+    fn predictions(&self, decoded: Decoded, i: usize) -> Vec<HeadPrediction> {
         match decoded {
             Decoded::Probs(p) => {
                 let k = p.size()[1] as usize;
@@ -163,6 +159,55 @@ impl Predictor {
     pub fn is_age(&self, i: usize) -> bool {
         matches!(self.heads.tasks[i].target, dataset::Target::Age | dataset::Target::AgeGroup(_))
             || matches!(self.heads.tasks[i].kind, HeadKind::Years { .. })
+    }
+}
+
+/// Several models that predict the same heads, predicting together (an ensemble): per face, each
+/// model's outputs averaged over its views, then over the models, so every model weighs the same.
+pub fn predict_together(
+    models: &[&Predictor],
+    faces: &[image::DynamicImage],
+) -> Result<Vec<Vec<HeadPrediction>>, RunnerError> {
+    let Some(first) = models.first() else { return Ok(Vec::new()) };
+    if let Some(other) = models.iter().find(|m| !m.same_heads(first)) {
+        return Err(different_heads(other, first));
+    }
+    if faces.is_empty() {
+        return Ok(Vec::new());
+    }
+    let outs: Vec<Vec<Tensor>> = models.iter().map(|m| m.view_outputs(faces)).collect();
+    let per_head: Vec<Vec<HeadPrediction>> = (0..first.heads.tasks.len())
+        .map(|i| {
+            let each: Vec<Decoded> = models.iter().zip(&outs).map(|(m, o)| m.mean_decoded(o, i)).collect();
+            first.predictions(mean_decoded(each), i)
+        })
+        .collect();
+    Ok((0..faces.len()).map(|n| per_head.iter().map(|h| h[n].clone()).collect()).collect())
+}
+
+/// The element-wise mean of decoded outputs of one head (all probabilities, or all values).
+fn mean_decoded(decoded: Vec<Decoded>) -> Decoded {
+    let mean = |ts: Vec<Tensor>| Tensor::stack(&ts, 0).mean_dim(0, false, tch::Kind::Float);
+    match decoded.first() {
+        Some(Decoded::Probs(_)) => Decoded::Probs(mean(
+            decoded.into_iter().filter_map(|d| if let Decoded::Probs(p) = d { Some(p) } else { None }).collect(),
+        )),
+        _ => Decoded::Values(mean(
+            decoded.into_iter().filter_map(|d| if let Decoded::Values(v) = d { Some(v) } else { None }).collect(),
+        )),
+    }
+}
+
+/// The error for a model whose heads differ from the first model's.
+fn different_heads(m: &Predictor, first: &Predictor) -> RunnerError {
+    RunnerError::RunFolder {
+        path: m.source.join("config.toml"),
+        message: format!(
+            "its heads ({}) differ from {}'s ({}): models used together must predict the same heads",
+            m.head_names().join(", "),
+            first.source.display(),
+            first.head_names().join(", ")
+        ),
     }
 }
 
@@ -289,15 +334,7 @@ pub fn evaluate_part(
     let mut evals = Vec::with_capacity(models.len());
     for m in models {
         if !m.same_heads(first) {
-            return Err(RunnerError::RunFolder {
-                path: m.source.join("config.toml"),
-                message: format!(
-                    "its heads ({}) differ from {}'s ({}): models evaluated together must predict the same heads",
-                    m.head_names().join(", "),
-                    first.source.display(),
-                    first.head_names().join(", ")
-                ),
-            });
+            return Err(different_heads(m, first));
         }
         let data = m.own_split(project_dir)?;
         let fingerprint = data.split.fingerprint(&data.files());
