@@ -68,6 +68,7 @@ fn evaluate_and_predict_on_real_faces() {
     assert_eq!((mirrored["images"].as_u64(), mirrored["views"].as_str()), (Some(25), Some("Mirror(16)")));
     let summary = std::fs::read_to_string(run.root().join("evaluations/valid-mirror/summary.md")).unwrap();
     assert!(summary.contains("25 faces") && summary.contains("| gender | accuracy |"), "{summary}");
+    assert!(summary.contains("## By group") && summary.contains("| gender | female |"), "{summary}");
     let manifest = run.manifest();
     let saved = std::fs::read_to_string(&manifest).unwrap();
     let fp = json(&manifest)["split_fingerprint"].as_str().unwrap().to_owned();

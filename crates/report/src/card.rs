@@ -105,14 +105,7 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
     );
     s.push_str(&results_table(test, predictions));
     s.push('\n');
-    for h in &predictions.heads {
-        if let HeadPredictions::Regression { name, truth, pred } = h {
-            s.push_str(&crate::age_groups::markdown(name, &crate::age_groups::builtin_scores(truth, pred)));
-        }
-    }
-
-    s.push_str("## By group\n\nAccuracy (classification heads) or MAE in years (age heads) per group of test faces; groups under 30 faces are noisy.\n\n");
-    breakdowns(&mut s, predictions);
+    by_group(&mut s, predictions);
 
     let _ = write!(
         s,
@@ -133,6 +126,18 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
          and gender are the dataset's five and two categories. Do not use the model to make decisions about people.\n",
     );
     Ok(s)
+}
+
+/// Ages in years grouped by every built-in scheme, then each head's figure per race, gender and
+/// age band: where a model fails, which one headline figure hides.
+fn by_group(s: &mut String, predictions: &Predictions) {
+    for h in &predictions.heads {
+        if let HeadPredictions::Regression { name, truth, pred } = h {
+            s.push_str(&crate::age_groups::markdown(name, &crate::age_groups::builtin_scores(truth, pred)));
+        }
+    }
+    s.push_str("## By group\n\nAccuracy (classification heads) or MAE in years (age heads) per group of faces; groups under 30 faces are noisy.\n\n");
+    breakdowns(s, predictions);
 }
 
 /// Which faces: the folder's name (UTKFace's aligned crops are `UTKFace/`) and how many loaded.
@@ -232,7 +237,8 @@ fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
 }
 
 /// The test figures of an evaluation folder (`agelab evaluate`'s output: `test-metrics.json` and
-/// `predictions.csv`) with their intervals, in Markdown, for `summary.md`.
+/// `predictions.csv`) with their intervals, then per group (age schemes, race, gender, age band),
+/// in Markdown, for `summary.md`.
 pub fn evaluation_summary(dir: &Path, what: &str) -> Result<String, ReportError> {
     let manifest = crate::run::Manifest::default();
     let (test, predictions) = crate::run::read_test(dir, &manifest)?;
@@ -247,6 +253,8 @@ pub fn evaluation_summary(dir: &Path, what: &str) -> Result<String, ReportError>
         test.images.unwrap_or(0)
     );
     s.push_str(&results_table(&test, &predictions));
+    s.push('\n');
+    by_group(&mut s, &predictions);
     Ok(s)
 }
 

@@ -306,6 +306,7 @@ impl Predictor {
         };
         key(self) == key(other)
     }
+
     /// The epoch whose weights these are, as the model's own test figures name it (0 if unknown).
     fn trained_epoch(&self) -> usize {
         let text = std::fs::read_to_string(self.source.join("test-metrics.json")).ok();
