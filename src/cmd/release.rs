@@ -95,11 +95,33 @@ pub fn run(a: Args) -> Result<ExitCode> {
     std::fs::write(staging.path().join("README.md"), card).context("writing the model card")?;
     std::fs::write(staging.path().join(TEST_FACES), test_faces(&a.run_dir)?).context("writing the test face list")?;
     if target.exists() {
+        keep_evaluations(&target, staging.path())?;
         std::fs::remove_dir_all(&target).with_context(|| format!("removing the old {}", target.display()))?;
     }
     std::fs::rename(staging.keep(), &target).with_context(|| format!("moving the release to {}", target.display()))?;
     println!("released {} -> {}", a.run_dir.display(), target.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Carries the old release's `evaluations/` (written by `agelab evaluate`) into the new one when
+/// the weights are the same bytes (a card refreshed from the same run); other weights make them
+/// stale, so they go, and the message says so.
+fn keep_evaluations(old: &Path, new: &Path) -> Result<()> {
+    let evaluations = old.join("evaluations");
+    if !evaluations.is_dir() {
+        return Ok(());
+    }
+    let weights = |d: &Path| std::fs::read(d.join("weights.safetensors")).ok();
+    if weights(old).is_some_and(|w| Some(w) == weights(new)) {
+        std::fs::rename(&evaluations, new.join("evaluations"))
+            .with_context(|| format!("keeping {}", evaluations.display()))?;
+    } else {
+        eprintln!(
+            "{}: scored the old weights; dropped (run `agelab evaluate` on the new release)",
+            evaluations.display()
+        );
+    }
+    Ok(())
 }
 
 /// The file names of the run's test part, from its `split.csv` (`file,part`).

@@ -204,6 +204,17 @@ fn evaluate_and_predict_on_real_faces() {
     let again = cli(&["release", run_dir, "--name", "tiny-real", "--models", models.to_str().unwrap()]);
     assert!(!again.status.success(), "a second release of the same name needs --force");
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    // --force from the same run keeps the release's evaluations; from other weights it drops them
+    let kept = released.join("evaluations/valid/summary.md");
+    std::fs::create_dir_all(kept.parent().unwrap()).unwrap();
+    std::fs::write(&kept, "scores").unwrap();
+    let o = cli(&["release", run_dir, "--name", "tiny-real", "--force", "--models", models.to_str().unwrap()]);
+    assert!(o.status.success() && kept.is_file(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cli(&["release", two, "--name", "tiny-real", "--force", "--models", models.to_str().unwrap()]);
+    assert!(o.status.success() && !kept.exists(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("scored the old weights"));
+    let o = cli(&["release", run_dir, "--name", "tiny-real", "--force", "--models", models.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let bad = cli(&["release", dir.path().to_str().unwrap(), "--name", "x", "--models", models.to_str().unwrap()]);
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("config.toml: missing"),

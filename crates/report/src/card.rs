@@ -100,7 +100,7 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
     s.push_str("## Test results\n\n");
     let _ = writeln!(
         s,
-        "On the run's {} held-out test faces, with 95% intervals (Wilson for accuracies, normal for MAE).\n",
+        "On the run's {} held-out test faces, with 95% intervals (Wilson for accuracies, Student's t for MAE).\n",
         test.images.unwrap_or(0)
     );
     s.push_str(&results_table(test, predictions));
@@ -201,7 +201,7 @@ pub(crate) fn pct(v: Option<f64>) -> String {
     v.map_or("?".into(), |v| format!("{:.1}%", 100.0 * v))
 }
 
-/// Each head's test figures with 95% intervals (Wilson for accuracies, normal for MAE), as a
+/// Each head's test figures with 95% intervals (Wilson for accuracies, Student's t for MAE), as a
 /// Markdown table.
 fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
     let mut s = String::new();
@@ -249,7 +249,7 @@ pub fn evaluation_summary(dir: &Path, what: &str) -> Result<String, ReportError>
     let test = test.ok_or_else(|| missing("test-metrics.json"))?;
     let predictions = predictions.ok_or_else(|| missing("predictions.csv"))?;
     let mut s = format!(
-        "# {what}\n\n{} faces, 95% intervals (Wilson for accuracies, normal for MAE).\n\n",
+        "# {what}\n\n{} faces, 95% intervals (Wilson for accuracies, Student's t for MAE).\n\n",
         test.images.unwrap_or(0)
     );
     s.push_str(&results_table(&test, &predictions));

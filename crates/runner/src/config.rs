@@ -468,6 +468,12 @@ impl Experiment {
         if !(0.0..1.0).contains(&self.augment.color_jitter) {
             return Err(format!("`augment.color_jitter`: expected 0 <= j < 1, got {}", self.augment.color_jitter));
         }
+        if self.augment.color_jitter > 0.0 && self.data.normalize != dataset::Normalize::Unit {
+            // the jitter clamps to [0, 1]: mean-subtracted 0-255 inputs would be flattened
+            return Err(
+                "`augment.color_jitter`: works on pixels in [0, 1], so it needs `data.normalize = \"unit\"`".into()
+            );
+        }
         match self.train.schedule {
             Schedule::Step { every: 0, .. } => return Err("`train.schedule.every`: must be at least 1".into()),
             Schedule::Step { gamma, .. } | Schedule::Plateau { factor: gamma, .. }
@@ -724,6 +730,16 @@ epochs = 25
         assert!(Experiment::load(&missing).unwrap_err().to_string().contains("nope.toml"));
         let cyc = write(dir.path(), "c.toml", "extends = \"c.toml\"\n");
         assert!(Experiment::load(&cyc).unwrap_err().to_string().contains("cycle"));
+    }
+
+    #[test]
+    fn colour_jitter_needs_unit_pixels() {
+        let dir = tempfile::tempdir().unwrap();
+        let jitter = BASE.replace("[split]", "[augment]\ncolor_jitter = 0.2\n[split]");
+        assert!(Experiment::load(&write(dir.path(), "ok.toml", &jitter)).is_ok());
+        let caffe = jitter.replace("image_size = 32", "image_size = 32\nnormalize = \"levi_hassner\"");
+        let err = Experiment::load(&write(dir.path(), "j.toml", &caffe)).unwrap_err().to_string();
+        assert!(err.contains("j.toml") && err.contains("color_jitter") && err.contains("unit"), "{err}");
     }
 
     #[test]

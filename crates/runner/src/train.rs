@@ -264,6 +264,7 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
         optimizer: String::new(),
         best_epoch: 0,
         best_score: f64::NEG_INFINITY,
+        best_score_bits: None,
     };
     if resuming {
         manifest = read_json::<Manifest>(&dir.manifest())?;
@@ -281,6 +282,7 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
         }
         if let Some(saved) = ckpts.load_state()? {
             ckpts.restore(&saved, &mut vs, &mut opt)?;
+            ckpts.repair_best(&saved)?;
             rows = read_metrics(&dir.metrics(), &heads)?.into_iter().take(saved.epoch).collect();
             timings = read_timings(&dir.root().join("timing.csv")).into_iter().take(saved.epoch).collect();
             log(
