@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     for model in &a.models {
         let dir = super::model_dir(model)?;
         let p = Predictor::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
-        let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
+        let views = p.named_views(&a.views)?;
         loaded.push(p.with_views(views));
     }
     let p = &loaded[0];

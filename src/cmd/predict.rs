@@ -67,7 +67,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .map(|m| {
             let dir = super::model_dir(m)?;
             let p = Predictor::load(&dir).with_context(|| format!("loading model {}", dir.display()))?;
-            let views = runner::evaluate::Crops::named(&a.views, p.side()).expect("clap checks the views");
+            let views = p.named_views(&a.views)?;
             Ok(p.with_views(views))
         })
         .collect::<Result<_>>()?;

@@ -69,6 +69,9 @@ fn evaluate_and_predict_on_real_faces() {
     let summary = std::fs::read_to_string(run.root().join("evaluations/valid-mirror/summary.md")).unwrap();
     assert!(summary.contains("25 faces") && summary.contains("| gender | accuracy |"), "{summary}");
     assert!(summary.contains("## By group") && summary.contains("| gender | female |"), "{summary}");
+    let o = cli_eval(&["--part", "valid", "--views", "ten"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("ten-crop views need a model trained on crops"), "{err}");
     let manifest = run.manifest();
     let saved = std::fs::read_to_string(&manifest).unwrap();
     let fp = json(&manifest)["split_fingerprint"].as_str().unwrap().to_owned();

@@ -58,9 +58,11 @@ pub fn test_views(x: &Tensor, crops: Crops) -> Vec<Tensor> {
         Crops::Full => vec![x.shallow_clone()],
         Crops::Centre(side) => vec![at(side, (h - side) / 2, (w - side) / 2)],
         Crops::Mirror(side) => {
-            let centre = at(side, (h - side) / 2, (w - side) / 2);
-            let mirrored = centre.flip([3]);
-            vec![centre, mirrored]
+            // the centre crop of the mirror image (not the mirror of the centre crop, which differs
+            // by a pixel when the margin is odd): a face and its mirror image get the same two views
+            let (top, left) = ((h - side) / 2, (w - side) / 2);
+            let mirrored = x.flip([3]).narrow(2, top, side).narrow(3, left, side);
+            vec![at(side, top, left), mirrored]
         }
         Crops::Ten(side) => {
             let five = [
@@ -95,6 +97,9 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].double_value(&[1, 2, 3, 0]), x.double_value(&[1, 2, 3, 0]));
         assert_eq!(m[1].double_value(&[1, 2, 3, 0]), x.double_value(&[1, 2, 3, 7]));
+        // An odd margin (8 - 5 = 3): a face and its mirror image still get the same two views.
+        let (a, b) = (test_views(&x, Crops::Mirror(5)), test_views(&x.flip([3]), Crops::Mirror(5)));
+        assert!(a[0].equal(&b[1]) && a[1].equal(&b[0]));
         assert_eq!(Crops::named("mirror", 8), Some(Crops::Mirror(8)));
         assert_eq!(Crops::named("flipped", 8), None);
         let cfg = AugmentConfig { flip: true, pad_crop: 2, crop: Some(6), ten_crop_test: false, color_jitter: 0.1 };

@@ -468,6 +468,12 @@ impl Experiment {
         if !(0.0..1.0).contains(&self.augment.color_jitter) {
             return Err(format!("`augment.color_jitter`: expected 0 <= j < 1, got {}", self.augment.color_jitter));
         }
+        if self.train.patience == Some(0) {
+            return Err(
+                "`train.patience`: expected at least 1 epoch without improvement (leave it out to train every epoch)"
+                    .into(),
+            );
+        }
         if self.augment.color_jitter > 0.0 && self.data.normalize != dataset::Normalize::Unit {
             // the jitter clamps to [0, 1]: mean-subtracted 0-255 inputs would be flattened
             return Err(
@@ -733,10 +739,13 @@ epochs = 25
     }
 
     #[test]
-    fn colour_jitter_needs_unit_pixels() {
+    fn colour_jitter_needs_unit_pixels_and_patience_an_epoch() {
         let dir = tempfile::tempdir().unwrap();
         let jitter = BASE.replace("[split]", "[augment]\ncolor_jitter = 0.2\n[split]");
         assert!(Experiment::load(&write(dir.path(), "ok.toml", &jitter)).is_ok());
+        let impatient = BASE.replace("epochs = 25", "epochs = 25\npatience = 0");
+        let err = Experiment::load(&write(dir.path(), "p.toml", &impatient)).unwrap_err().to_string();
+        assert!(err.contains("p.toml") && err.contains("train.patience"), "{err}");
         let caffe = jitter.replace("image_size = 32", "image_size = 32\nnormalize = \"levi_hassner\"");
         let err = Experiment::load(&write(dir.path(), "j.toml", &caffe)).unwrap_err().to_string();
         assert!(err.contains("j.toml") && err.contains("color_jitter") && err.contains("unit"), "{err}");

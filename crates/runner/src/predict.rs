@@ -239,6 +239,19 @@ impl Predictor {
         }
     }
 
+    /// The test views asked for by name (`single`, `mirror`, `ten`) for this model. Ten crops need
+    /// a model trained on crops: on whole images all five crops would be the image itself.
+    pub fn named_views(&self, name: &str) -> Result<Crops, RunnerError> {
+        let refuse = |message: String| RunnerError::RunFolder { path: self.source.join("config.toml"), message };
+        if name == "ten" && self.experiment.augment.crop.is_none() {
+            return Err(refuse(format!(
+                "ten-crop views need a model trained on crops (`augment.crop`); this one sees whole {0}x{0} images: use mirror views",
+                self.side()
+            )));
+        }
+        Crops::named(name, self.side()).ok_or_else(|| refuse(format!("views {name:?}: expected single, mirror or ten")))
+    }
+
     /// The views this model evaluates and predicts with (see [`Predictor::with_views`]).
     pub fn views(&self) -> Crops {
         self.crops
@@ -339,7 +352,20 @@ pub fn evaluate_part(
         }
         let data = m.own_split(project_dir)?;
         let fingerprint = data.split.fingerprint(&data.files());
-        if let Some((_, want)) = &kept {
+        if let Some((faces, want)) = &kept {
+            if faces.fingerprint != data.fingerprint {
+                return Err(RunnerError::RunFolder {
+                    path: m.source.join("config.toml"),
+                    message: format!(
+                        "its faces ({}, fingerprint {}) are not {}'s ({}, fingerprint {}): models evaluated together must see the same files",
+                        data.root.display(),
+                        data.fingerprint,
+                        first.source.display(),
+                        faces.root.display(),
+                        faces.fingerprint
+                    ),
+                });
+            }
             if *want != fingerprint {
                 return Err(RunnerError::RunFolder {
                     path: m.source.join("config.toml"),

@@ -268,6 +268,18 @@ fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> 
     };
     if resuming {
         manifest = read_json::<Manifest>(&dir.manifest())?;
+        if manifest.threads != threads {
+            // libtorch's sums depend on the thread count: the rest of the run will not match an
+            // unbroken one bit for bit (set `train.threads` to keep it)
+            log(
+                &dir,
+                opts.progress,
+                &format!(
+                    "warning: resuming on {threads} thread(s), the run started on {}; its figures may differ slightly from an unbroken run's",
+                    manifest.threads
+                ),
+            )?;
+        }
         if manifest.split_fingerprint != split_fp {
             return Err(RunnerError::RunFolder {
                 path: dir.manifest(),
