@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 /// Arguments of `agelab compare`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Run folders, or experiment names (their latest finished run under --reports).
+    /// Run folders, experiment names (their latest finished run under --reports), or evaluation
+    /// folders written by `agelab evaluate` (an ensemble's `reports/ensembles/<models>/test-mirror`).
     #[arg(required = true)]
     runs: Vec<PathBuf>,
     /// Where run folders are looked up by experiment name.
@@ -67,7 +68,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .runs
         .iter()
         .map(|r| {
-            if r.join("manifest.json").is_file() {
+            if r.join("manifest.json").is_file() || r.join("evaluation.json").is_file() {
                 Ok(r.clone())
             } else {
                 latest_run(&a.reports, &r.to_string_lossy()).with_context(|| {

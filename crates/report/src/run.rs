@@ -38,6 +38,9 @@ impl Run {
     /// of `evaluations/test-<views>/` (written by `agelab evaluate <run> --part test --views
     /// <views>`), in place of the training run's own.
     pub fn read_views(dir: &Path, views: Option<&str>) -> Result<Run, ReportError> {
+        if !dir.join("manifest.json").exists() && dir.join("evaluation.json").exists() {
+            return Run::read_evaluation(dir);
+        }
         let test_dir = match views {
             Some(v) => {
                 let d = dir.join("evaluations").join(format!("test-{v}"));
@@ -82,6 +85,40 @@ impl Run {
             None
         };
         Ok(Run { dir: dir.to_path_buf(), manifest, epochs, test, predictions, load_summary, log_tail })
+    }
+
+    /// An evaluation folder written by `agelab evaluate` (a run's `evaluations/<name>/`, or an
+    /// ensemble's `reports/ensembles/<models>/<name>/`) as a run without training: its test
+    /// figures and predictions, named by the folder above it and its own name.
+    fn read_evaluation(dir: &Path) -> Result<Run, ReportError> {
+        let name = |d: Option<&Path>| d.and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
+        // a run's or a release's evaluations/<name>/: named by the model's manifest
+        let model = dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "evaluations")).and_then(Path::parent);
+        let owner = model.and_then(|m| read_json::<Manifest>(&m.join("manifest.json"), "a run manifest").ok());
+        let manifest = match owner {
+            Some(m) => Manifest {
+                experiment: m.experiment,
+                run_id: m.run_id.zip(name(Some(dir))).map(|(r, e)| format!("{r} {e}")),
+                ..Manifest::default()
+            },
+            None => Manifest { experiment: name(dir.parent()), run_id: name(Some(dir)), ..Manifest::default() },
+        };
+        let (test, predictions) = read_test(dir, &manifest)?;
+        if test.is_none() {
+            return Err(ReportError::Missing {
+                path: dir.join("test-metrics.json"),
+                expected: "an evaluation written by `agelab evaluate`".into(),
+            });
+        }
+        Ok(Run {
+            dir: dir.to_path_buf(),
+            manifest,
+            epochs: Epochs::default(),
+            test,
+            predictions,
+            load_summary: None,
+            log_tail: None,
+        })
     }
 
     /// The experiment name: from the manifest, else the parent folder's name.
@@ -504,7 +541,7 @@ impl Table {
 }
 
 /// `metrics.csv`: one entry per epoch in each vector.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Epochs {
     pub epoch: Vec<u32>,
     pub lr: Vec<f64>,

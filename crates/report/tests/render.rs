@@ -213,6 +213,37 @@ fn compares_other_test_views_from_evaluations() {
     assert!(md.starts_with("Test figures with mirror views"), "{md}");
 }
 
+/// Evaluation folders (an ensemble's, written by `agelab evaluate <model> <model>`) sit in a
+/// comparison as runs without training, named by their folders, and count as repeats.
+#[test]
+fn compares_evaluation_folders_beside_runs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let a = copy_run("run-model4", tmp.path(), "runs/a");
+    let ens = tmp.path().join("ensembles/x+y/test-mirror");
+    fs::create_dir_all(&ens).expect("mkdir");
+    for f in ["test-metrics.json", "predictions.csv"] {
+        fs::copy(a.join(f), ens.join(f)).expect("copy");
+    }
+    fs::write(ens.join("evaluation.json"), "{}").expect("write");
+    let out = tmp.path().join("cmp");
+    let options = report::CompareOptions { repeats: true, ..Default::default() };
+    report::compare_with(&[a.clone(), ens.clone()], &out, &options).expect("compare");
+    let csv = fs::read_to_string(out.join("comparison.csv")).expect("csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[2].starts_with("x+y,test-mirror,,,,,0,,1.0123,0.6667,"), "{csv}");
+    let md = fs::read_to_string(out.join("comparison.md")).expect("md");
+    assert!(md.contains("Over the 2 runs: mean ± std"), "{md}");
+    // a run's own evaluations/<name>/ is named by the run's manifest
+    let own = a.join("evaluations/test-mirror");
+    fs::create_dir_all(&own).expect("mkdir");
+    for f in ["test-metrics.json", "predictions.csv", "evaluation.json"] {
+        fs::copy(ens.join(f), own.join(f)).expect("copy");
+    }
+    report::compare_with(&[own], &out, &report::CompareOptions::default()).expect("compare");
+    let csv = fs::read_to_string(out.join("comparison.csv")).expect("csv");
+    assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("model4,20250101-120000 test-mirror,")), "{csv}");
+}
+
 #[test]
 fn compare_mixes_heads_and_needs_runs() {
     let tmp = tempfile::tempdir().expect("tempdir");
