@@ -274,8 +274,12 @@ pub(crate) fn compare(
     }
     let curves = "valid-curves.png";
     let series: Vec<(String, &crate::run::Epochs)> =
-        labels.iter().cloned().zip(runs.iter().map(|r| &r.epochs)).collect();
-    valid_overlay(&out_dir.join(curves), &series)?;
+        labels.iter().cloned().zip(runs.iter().map(|r| &r.epochs)).filter(|(_, e)| !e.epoch.is_empty()).collect();
+    // evaluation folders have no epochs: with nothing else, no curves to draw
+    let has_curves = !series.is_empty();
+    if has_curves {
+        valid_overlay(&out_dir.join(curves), &series)?;
+    }
 
     let index = out_dir.join("index.html");
     let mut body = String::from("<h2>Test metrics</h2>\n");
@@ -306,12 +310,14 @@ pub(crate) fn compare(
         );
         body.push_str("</div>\n<p class=\"note\">Also written as <a href=\"literature.csv\">literature.csv</a>; rows without a measured figure are greyed.</p>\n");
     }
-    body.push_str("<h2>Validation curves</h2>\n");
-    body.push_str(&figure(
-        curves,
-        "validation metric per epoch for each run",
-        "Validation accuracy (classification heads) or MAE (regression heads) per epoch, one line per run.",
-    ));
+    if has_curves {
+        body.push_str("<h2>Validation curves</h2>\n");
+        body.push_str(&figure(
+            curves,
+            "validation metric per epoch for each run",
+            "Validation accuracy (classification heads) or MAE (regression heads) per epoch, one line per run.",
+        ));
+    }
     body.push_str("<h2>Runs</h2>\n<ul>\n");
     let mut alerts = String::new();
     for (label, r) in labels.iter().zip(&runs) {

@@ -242,6 +242,8 @@ fn compares_evaluation_folders_beside_runs() {
     report::compare_with(&[own], &out, &report::CompareOptions::default()).expect("compare");
     let csv = fs::read_to_string(out.join("comparison.csv")).expect("csv");
     assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("model4,20250101-120000 test-mirror,")), "{csv}");
+    let html = fs::read_to_string(out.join("index.html")).expect("index");
+    assert!(!html.contains("valid-curves.png"), "no epochs, no curves");
 }
 
 #[test]
