@@ -14,8 +14,8 @@ use super::predict::csv_field;
 #[derive(clap::Args)]
 pub struct Args {
     /// A run folder, a released model's folder, or a released model's name. Several (with
-    /// `--part`) are evaluated together as an ensemble: their outputs averaged per face; they must
-    /// predict the same heads and share their split.
+    /// `--part` or `--faces`) are evaluated together as an ensemble: their outputs averaged per
+    /// face; they must predict the same heads (and, with `--part`, share their split).
     #[arg(required = true)]
     models: Vec<PathBuf>,
     /// Folder of faces named as UTKFace (`[age]_[gender]_[race]_[datetime].jpg...`).
@@ -46,9 +46,9 @@ pub struct Args {
 
 /// Runs it.
 pub fn run(a: Args) -> Result<ExitCode> {
-    if a.models.len() > 1 && a.part.is_none() {
+    if a.models.len() > 1 && a.data.is_some() {
         anyhow::bail!(
-            "{} models given: several models are evaluated together (an ensemble) only on a part of their split; add --part valid or --part test",
+            "{} models given: several models are evaluated together (an ensemble) on a part of their split (--part) or on labelled photos (--faces), not on --data",
             a.models.len()
         );
     }
@@ -61,18 +61,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let p = &loaded[0];
     if let Some(labels) = &a.faces {
-        return labelled(p, &a.models[0], labels, a.images.as_deref(), &a.detect, a.out);
+        return labelled(&loaded, &names(&a.models), labels, a.images.as_deref(), &a.detect, a.out);
     }
     let suffix = if a.views == "single" { String::new() } else { format!("-{}", a.views) };
     let (m, out) = if let Some(part) = &a.part {
         let folder = format!("{part}{suffix}");
-        let out = a.out.unwrap_or_else(|| match loaded.as_slice() {
-            [one] => one.source.join("evaluations").join(&folder),
-            many => {
-                let names: Vec<&str> = many.iter().map(|p| p.experiment.name.as_str()).collect();
-                Path::new("reports/ensembles").join(names.join("+")).join(&folder)
-            }
-        });
+        let out = a.out.unwrap_or_else(|| evaluations_dir(&loaded).join(&folder));
         let which = if part == "valid" { dataset::Part::Valid } else { dataset::Part::Test };
         let project = std::env::current_dir().context("reading the current folder")?;
         let refs: Vec<&Predictor> = loaded.iter().collect();
@@ -95,6 +89,18 @@ pub fn run(a: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where evaluations go by default: the model's `evaluations/`, or for several models together
+/// `reports/ensembles/<their experiment names joined by +>/`.
+fn evaluations_dir(models: &[Predictor]) -> PathBuf {
+    match models {
+        [one] => one.source.join("evaluations"),
+        many => {
+            let names: Vec<&str> = many.iter().map(|p| p.experiment.name.as_str()).collect();
+            Path::new("reports/ensembles").join(names.join("+"))
+        }
+    }
+}
+
 /// The models as given, joined by ` + ` (an ensemble) or alone.
 fn names(models: &[PathBuf]) -> String {
     models.iter().map(|m| m.display().to_string()).collect::<Vec<_>>().join(" + ")
@@ -103,17 +109,21 @@ fn names(models: &[PathBuf]) -> String {
 /// Evaluates on labelled photos: the largest face of each (with `--detect`), `predictions.csv`
 /// (truth and prediction per photo) and `summary.md` (scores with intervals) in the output folder.
 fn labelled(
-    p: &Predictor,
-    model: &Path,
+    models: &[Predictor],
+    model: &str,
     labels: &Path,
     images: Option<&Path>,
     detect: &DetectArgs,
     out: Option<PathBuf>,
 ) -> Result<ExitCode> {
+    let p = &models[0];
+    let together: Vec<&Predictor> = models.iter().collect();
+    // refuses models with other heads before any photo is read
+    runner::predict::predict_together(&together, &[])?;
     let faces = dataset::read_labels(labels, images)?;
     let finder = FaceFinder::new(detect)?;
     let stem = labels.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "faces".into());
-    let out = out.unwrap_or_else(|| p.source.join("evaluations").join(stem));
+    let out = out.unwrap_or_else(|| evaluations_dir(models).join(stem));
     let heads = p.head_names();
     let mut header: Vec<String> =
         ["file", "person", "true_gender", "true_age", "faces_found", "x", "y", "width", "height"]
@@ -164,7 +174,7 @@ fn labelled(
                 held.note = note;
             }
             Ok((crop, b, n)) => {
-                let preds = p.predict(&[crop]).remove(0);
+                let preds = runner::predict::predict_together(&together, &[crop])?.remove(0);
                 fields.push(n.map_or("box given".into(), |n| n.to_string()));
                 fields.extend([b.0, b.1, b.2, b.3].map(|v| v.to_string()));
                 for (i, pred) in preds.iter().enumerate() {
@@ -206,9 +216,13 @@ fn labelled(
     } else {
         "Each image was taken whole, as a face crop.".to_string()
     };
-    let run = super::manifest(&p.source).ok().map(|m| format!("{}/{}", m.experiment, m.run_id));
+    let runs: Option<Vec<String>> = models
+        .iter()
+        .map(|m| super::manifest(&m.source).ok().map(|m| format!("{}/{}", m.experiment, m.run_id)))
+        .collect();
+    let run = runs.map(|r| r.join(" + "));
     let summary = report::heldout_markdown(&report::HeldOut {
-        model: &model.display().to_string(),
+        model,
         labels: &labels.display().to_string(),
         cropping: &cropping,
         run: run.as_deref(),

@@ -116,6 +116,33 @@ fn evaluate_on_labelled_faces_scores_what_predict_says() {
     assert_eq!(rows.lines().count(), 13, "{rows}");
     assert!(rows.lines().nth(1).unwrap().contains(",box given,0,0,200,200,"), "{rows}");
 
+    // the two releases together: each face's gender from their averaged probabilities
+    let pair = tmp.path().join("pair");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_agelab"))
+        .args(["evaluate", "multitask", "multitask-96", "--faces"])
+        .arg(&labels)
+        .arg("--images")
+        .arg(&root)
+        .arg("--out")
+        .arg(&pair)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let q = runner::predict::Predictor::load(&repo().join("models/multitask-96")).unwrap();
+    let imgs: Vec<image::DynamicImage> = faces.iter().map(|f| image::open(root.join(f)).unwrap()).collect();
+    let together = runner::predict::predict_together(&[&p, &q], &imgs).unwrap();
+    let hits = faces
+        .iter()
+        .zip(&together)
+        .filter(|(f, preds)| {
+            let truth = if f.split('_').nth(1) == Some("0") { "male" } else { "female" };
+            matches!(&preds[gender], runner::predict::HeadPrediction::Class { label, .. } if label == truth)
+        })
+        .count();
+    let summary = std::fs::read_to_string(pair.join("summary.md")).unwrap();
+    let want = format!("| gender accuracy | 12 | {:.1}% ({hits}/12) |", 100.0 * hits as f64 / 12.0);
+    assert!(summary.contains(&want) && summary.contains("multitask + multitask-96"), "expected {want} in\n{summary}");
+
     std::fs::write(&labels, "file,gender,age\nx.jpg,female,forty\n").unwrap();
     let o = run(&labels);
     let err = String::from_utf8_lossy(&o.stderr);
