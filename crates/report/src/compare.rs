@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::age_groups::builtin_scores;
 use crate::figures::curves::valid_overlay;
 use crate::html::{escape, figure, page, table, Cell};
 use crate::io::write_atomic;
 use crate::literature::{literature_frame, Paper};
-use crate::run::{HeadMetrics, Run};
+use crate::run::{HeadMetrics, HeadPredictions, Run};
+use crate::stats::{mean_interval, wilson_interval};
 use crate::ReportError;
 
 /// How to read the literature table (Markdown and HTML).
@@ -30,6 +32,113 @@ fn views_note(views: &str) -> String {
          `agelab evaluate <run> --part test --views {views}` (outputs averaged over the views; \
          the loss is the first view's).\n\n"
     )
+}
+
+/// What a headline figure measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadlineMetric {
+    /// Exact accuracy of a classification head (a fraction; 95% interval: Wilson).
+    Accuracy,
+    /// Mean absolute error of an age head, in years (95% interval: Student's t over the faces).
+    Mae,
+}
+
+/// One head's headline test figure with its 95% interval: what the comparison chart plots, the
+/// comparison table leads with and the README's results table quotes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    /// The head (`gender`, `age`, `age_years`, ...).
+    pub head: String,
+    /// For an age head in years, the built-in age-group scheme its predictions are placed in
+    /// (`report5`, `report4`, `adience8`) and scored as groups; `None` for the head's own figure.
+    pub scheme: Option<String>,
+    /// Accuracy or MAE.
+    pub metric: HeadlineMetric,
+    /// The figure: a fraction for accuracies, years for MAE.
+    pub value: f64,
+    /// The 95% interval, when the per-face predictions (predictions.csv) are there to give it.
+    pub interval: Option<(f64, f64)>,
+}
+
+impl Headline {
+    /// The figure as the pages and the README print it: `88.21%`, `4.91`.
+    pub fn value_text(&self) -> String {
+        match self.metric {
+            HeadlineMetric::Accuracy => format!("{:.2}%", 100.0 * self.value),
+            HeadlineMetric::Mae => format!("{:.2}", self.value),
+        }
+    }
+
+    /// The interval as the pages and the README print it: `85.6-90.4` (percent), `4.55-5.28` (years).
+    pub fn interval_text(&self) -> Option<String> {
+        self.interval.map(|(lo, hi)| match self.metric {
+            HeadlineMetric::Accuracy => format!("{:.1}-{:.1}", 100.0 * lo, 100.0 * hi),
+            HeadlineMetric::Mae => format!("{lo:.2}-{hi:.2}"),
+        })
+    }
+
+    /// A short name for legends and table headers: the head, and the scheme a years head is read as.
+    pub fn label(&self) -> String {
+        match &self.scheme {
+            Some(s) => format!("{} as {s}", self.head),
+            None => self.head.clone(),
+        }
+    }
+}
+
+/// The headline figures of a run or evaluation folder (`views` as for `agelab compare --views`):
+/// each head's accuracy or MAE with its 95% interval, then, for a head that predicts years, its
+/// predictions scored on every built-in age-group scheme.
+pub fn headlines(dir: &Path, views: Option<&str>) -> Result<Vec<Headline>, ReportError> {
+    Ok(run_headlines(&Run::read_views(dir, views)?))
+}
+
+fn run_headlines(run: &Run) -> Vec<Headline> {
+    let Some(test) = &run.test else { return Vec::new() };
+    let mut own = Vec::new();
+    let mut grouped = Vec::new();
+    let predicted = |name: &str| {
+        run.predictions.iter().flat_map(|p| &p.heads).find(|h| match h {
+            HeadPredictions::Classification { name: n, .. } | HeadPredictions::Regression { name: n, .. } => n == name,
+        })
+    };
+    for (name, head) in &test.heads {
+        let line = |metric, value: Option<f64>, interval| {
+            value.filter(|v| v.is_finite()).map(|value| Headline {
+                head: name.clone(),
+                scheme: None,
+                metric,
+                value,
+                interval,
+            })
+        };
+        match (head, predicted(name)) {
+            (HeadMetrics::Classification(c), Some(HeadPredictions::Classification { truth, pred, .. })) => {
+                let hits = truth.iter().zip(pred).filter(|(t, p)| t == p).count();
+                own.extend(line(HeadlineMetric::Accuracy, Some(c.accuracy), Some(wilson_interval(hits, truth.len()))));
+            }
+            (HeadMetrics::Classification(c), _) => own.extend(line(HeadlineMetric::Accuracy, Some(c.accuracy), None)),
+            (HeadMetrics::Regression(r), Some(HeadPredictions::Regression { truth, pred, .. })) => {
+                let errors: Vec<f64> = truth.iter().zip(pred).map(|(t, p)| (t - p).abs()).collect();
+                let interval = mean_interval(&errors).map(|(_, lo, hi)| (lo, hi));
+                own.extend(line(HeadlineMetric::Mae, Some(r.mae), interval));
+                for s in builtin_scores(truth, pred) {
+                    if let Some((value, interval)) = s.accuracy() {
+                        grouped.push(Headline {
+                            head: name.clone(),
+                            scheme: Some(s.scheme.clone()),
+                            metric: HeadlineMetric::Accuracy,
+                            value,
+                            interval: Some(interval),
+                        });
+                    }
+                }
+            }
+            (HeadMetrics::Regression(r), _) => own.extend(line(HeadlineMetric::Mae, Some(r.mae), None)),
+        }
+    }
+    own.extend(grouped);
+    own
 }
 
 /// Test metrics that can appear per head, in column order.

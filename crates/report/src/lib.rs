@@ -22,6 +22,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub use card::{evaluation_summary, model_card, Release};
+pub use compare::{headlines, Headline, HeadlineMetric};
 pub use error::ReportError;
 pub use figures::annotate::{annotate, Mark};
 pub use heldout::{heldout_markdown, HeldOut, HeldOutFace};
