@@ -11,18 +11,16 @@
 //! the 2012 model are not reproduced (one group, as in torchvision). At 227 px the maps are
 //! 55 -> 27 -> 27 -> 13 -> 13 -> 6 and fc6 sees 256x6x6 = 9,216 values. torchvision initialisation.
 
-use tch::nn;
-
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
 pub const NAME: &str = "alexnet_svm";
 
 /// Builds the AlexNet-like network.
-pub fn build(p: &nn::Path, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
+pub fn build(vars: &Vars, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
     let relu = Activation::Relu;
-    let mut b = Builder::new(NAME, p, Init::Torch, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Torch, input)?;
     b.conv(Some("conv1"), 96, 11, 4, Pad::Valid, relu)?;
     b.lrn(Some("norm1"), 5, 1e-4, 0.75, 1.0)?;
     b.max_pool(Some("pool1"), 3, 2, Pad::Valid, true)?;

@@ -9,9 +9,7 @@
 //! 2x2 poolings alone set the map size: 64 px -> 4x4). Default input 3x64x64 (our choice). Keras
 //! initialisation and batch-norm defaults (epsilon 1e-3, momentum 0.99).
 
-use tch::nn;
-
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
@@ -29,7 +27,7 @@ pub fn default_kernel() -> i64 {
 
 /// Builds the network with the given block filters (one block per entry) and kernel side.
 pub fn build(
-    p: &nn::Path,
+    vars: &Vars,
     input: InputShape,
     heads: &[HeadSpec],
     filters: &[i64],
@@ -38,7 +36,7 @@ pub fn build(
     if filters.is_empty() {
         return Err(ModelError::BadInput { model: NAME, reason: "`filters` needs at least one block".into() });
     }
-    let mut b = Builder::new(NAME, p, Init::Keras, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Keras, input)?;
     for (i, &f) in filters.iter().enumerate() {
         b.set_context(Some(format!("block {}", i + 1)));
         b.conv(None, f, kernel, 1, Pad::Same, Activation::Relu)?;

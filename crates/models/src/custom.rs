@@ -32,9 +32,8 @@
 //! (`layers[3] (dense): ...`).
 
 use serde::{Deserialize, Serialize};
-use tch::nn;
 
-use crate::layers::{Activation, Builder, Init, Network, Pad, Padding};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Padding, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
@@ -189,13 +188,13 @@ fn add(b: &mut Builder, layer: &LayerSpec) -> Result<(), ModelError> {
 
 /// Builds a custom architecture.
 pub fn build(
-    p: &nn::Path,
+    vars: &Vars,
     input: InputShape,
     heads: &[HeadSpec],
     layers: &[LayerSpec],
     tower: &[LayerSpec],
 ) -> Result<Network, ModelError> {
-    let mut b = Builder::new(NAME, p, Init::Keras, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Keras, input)?;
     for (i, layer) in layers.iter().enumerate() {
         b.set_context(Some(format!("layers[{i}]")));
         add(&mut b, layer)?;

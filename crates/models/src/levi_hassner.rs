@@ -12,18 +12,16 @@
 //! scheme (He-normal convolutions, N(0, 0.01) dense layers, zero biases) rather than the paper's
 //! Gaussian std 0.01, which trains slowly without the original learning-rate schedule.
 
-use tch::nn;
-
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
 pub const NAME: &str = "levi_hassner";
 
 /// Builds the Levi-Hassner network.
-pub fn build(p: &nn::Path, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
+pub fn build(vars: &Vars, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
     let relu = Activation::Relu;
-    let mut b = Builder::new(NAME, p, Init::Torch, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Torch, input)?;
     b.conv(Some("conv1"), 96, 7, 4, Pad::Valid, relu)?;
     b.max_pool(Some("pool1"), 3, 2, Pad::Valid, true)?;
     b.lrn(Some("norm1"), 5, 1e-4, 0.75, 1.0)?;

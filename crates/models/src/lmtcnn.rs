@@ -18,9 +18,7 @@
 //! the authors' TensorFlow call passes `depth_radius=5`, an 11-channel window, which we take for a
 //! port artefact. Glorot-uniform initialisation (the authors' Xavier) and Keras batch-norm defaults.
 
-use tch::nn;
-
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
@@ -32,12 +30,12 @@ pub fn default_width() -> i64 {
 }
 
 /// Builds LMTCNN with the given width multiplier of the first separable convolution.
-pub fn build(p: &nn::Path, input: InputShape, heads: &[HeadSpec], width: i64) -> Result<Network, ModelError> {
+pub fn build(vars: &Vars, input: InputShape, heads: &[HeadSpec], width: i64) -> Result<Network, ModelError> {
     if width < 1 {
         return Err(ModelError::BadInput { model: NAME, reason: format!("width must be at least 1, got {width}") });
     }
     let relu = Activation::Relu;
-    let mut b = Builder::new(NAME, p, Init::Keras, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Keras, input)?;
     b.conv(Some("conv1"), 96, 7, 4, Pad::Valid, relu)?;
     b.max_pool(Some("pool1"), 3, 2, Pad::Valid, false)?;
     b.lrn(Some("norm1"), 5, 1e-4, 0.75, 1.0)?;

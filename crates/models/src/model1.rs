@@ -7,18 +7,16 @@
 //! Dense(1, sigmoid) with binary cross-entropy; here the towers end in raw outputs and the runner's
 //! task config applies the activation and loss. Keras initialisation.
 
-use tch::nn;
-
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
 pub const NAME: &str = "model1";
 
 /// Builds Model 1.
-pub fn build(p: &nn::Path, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
+pub fn build(vars: &Vars, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
     let relu = Activation::Relu;
-    let mut b = Builder::new(NAME, p, Init::Keras, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Keras, input)?;
     b.conv(None, 32, 3, 1, Pad::Valid, relu)?;
     b.conv(None, 64, 3, 1, Pad::Valid, relu)?;
     b.max_pool(None, 2, 2, Pad::Valid, false)?;

@@ -4,18 +4,16 @@
 //! -> Dropout .3 -> Flatten -> Dense 256 relu -> Dropout .5 -> Dense heads. Keras initialisation;
 //! the even kernels' 'same' padding is TensorFlow's (the extra pixel right and bottom).
 
-use tch::nn;
-
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
 pub const NAME: &str = "model2";
 
 /// Builds Model 2.
-pub fn build(p: &nn::Path, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
+pub fn build(vars: &Vars, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
     let relu = Activation::Relu;
-    let mut b = Builder::new(NAME, p, Init::Keras, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Keras, input)?;
     b.conv(None, 64, 2, 1, Pad::Same, relu)?;
     b.max_pool(None, 2, 2, Pad::Valid, false)?;
     b.dropout(None, 0.3)?;

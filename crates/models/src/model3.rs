@@ -4,18 +4,16 @@
 //! MaxPool 2 -> Flatten -> Dense 64 -> Dense heads, ReLU activations, 'valid' padding (the report's
 //! first convolution has 448 parameters and a 126x126x16 output). Keras initialisation.
 
-use tch::nn;
-
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
 pub const NAME: &str = "model3";
 
 /// Builds Model 3.
-pub fn build(p: &nn::Path, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
+pub fn build(vars: &Vars, input: InputShape, heads: &[HeadSpec]) -> Result<Network, ModelError> {
     let relu = Activation::Relu;
-    let mut b = Builder::new(NAME, p, Init::Keras, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Keras, input)?;
     b.conv(None, 16, 3, 1, Pad::Valid, relu)?;
     b.max_pool(None, 2, 2, Pad::Valid, false)?;
     b.conv(None, 32, 3, 1, Pad::Valid, relu)?;

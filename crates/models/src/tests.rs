@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-use crate::layers::Shape;
 use crate::*;
 
 /// Conv2D parameters: k*k*cin*cout + cout.
@@ -46,7 +45,7 @@ fn check_count(spec: &ModelSpec, inp: InputShape, hs: &[HeadSpec], expected: i64
 /// Every layer's real output shape equals the summary's (analytic) one.
 fn check_trace(spec: &ModelSpec, inp: InputShape, hs: &[HeadSpec]) {
     let vs = nn::VarStore::new(Device::Cpu);
-    let (net, _) = network(spec, &vs.root(), inp, hs, false).unwrap();
+    let (net, _) = network(spec, &Vars::Store(vs.root()), inp, hs).unwrap();
     let x = Tensor::randn([2, inp.channels, inp.size, inp.size], (Kind::Float, Device::Cpu));
     tch::no_grad(|| {
         for (name, got, want) in net.trace(&x) {
@@ -88,18 +87,18 @@ fn model1_counts_shapes_and_towers() {
     let trunk = conv(3, 1, 32) + conv(3, 32, 64) + conv(3, 64, 128) + conv(3, 128, 256) + conv(3, 256, 256);
     // 64 -> 62 -> 60 -> pool 30 -> 28 -> pool 14 -> 12 -> 10: 10*10*256 flattened
     let tower = |out| dense(10 * 10 * 256, 256) + dense(256, 128) + dense(128, 64) + dense(64, 32) + dense(32, out);
-    let s = check_count(&ModelSpec::Model1, input(1, 64), &hs, trunk + tower(1) + tower(1));
+    let s = check_count(&ModelSpec::Model1 {}, input(1, 64), &hs, trunk + tower(1) + tower(1));
     assert_eq!(s.row("flatten").unwrap().output_shape, vec![25_600]);
     assert_eq!(s.row("heads.age.out").unwrap().params, dense(32, 1));
     assert_eq!(s.row("heads.gender.dense_3").unwrap().output_shape, vec![32]);
-    check_trace(&ModelSpec::Model1, input(1, 64), &hs);
+    check_trace(&ModelSpec::Model1 {}, input(1, 64), &hs);
 }
 
 #[test]
 fn multi_tower_outputs_follow_heads_order() {
     let hs = heads(&[("age", 3), ("gender", 2)]);
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = build(&ModelSpec::Model1, &vs.root(), input(1, 64), &hs).unwrap();
+    let net = build(&ModelSpec::Model1 {}, &vs.root(), input(1, 64), &hs).unwrap();
     let vars = vs.variables();
     tch::no_grad(|| {
         let _ = vars["heads.gender.out.weight"].shallow_clone().zero_();
@@ -115,9 +114,9 @@ fn multi_tower_outputs_follow_heads_order() {
 fn model2_counts() {
     let hs = heads(&[("gender", 2)]);
     let expected = conv(2, 3, 64) + conv(2, 64, 32) + dense(8 * 8 * 32, 256) + dense(256, 2);
-    let s = check_count(&ModelSpec::Model2, input(3, 32), &hs, expected);
+    let s = check_count(&ModelSpec::Model2 {}, input(3, 32), &hs, expected);
     assert_eq!(s.rows[0].output_shape, vec![64, 32, 32], "'same' keeps 32x32");
-    check_trace(&ModelSpec::Model2, input(3, 32), &hs);
+    check_trace(&ModelSpec::Model2 {}, input(3, 32), &hs);
 }
 
 #[test]
@@ -127,7 +126,7 @@ fn model3_first_conv_is_448_params_126x126x16() {
     // 128 -> 126 -> 63 -> 61 -> 59 -> 29 -> 27 -> 13
     let expected =
         conv(3, 3, 16) + conv(3, 16, 32) + conv(3, 32, 64) + conv(3, 64, 128) + dense(13 * 13 * 128, 64) + dense(64, 2);
-    let s = check_count(&ModelSpec::Model3, input(3, 128), &hs, expected);
+    let s = check_count(&ModelSpec::Model3 {}, input(3, 128), &hs, expected);
     let first = &s.rows[0];
     assert_eq!((first.name.as_str(), first.kind.as_str(), first.params), ("conv2d", "Conv2D", 448));
     assert_eq!(first.output_shape, vec![16, 126, 126]);
@@ -138,32 +137,77 @@ fn model3_first_conv_is_448_params_126x126x16() {
         "{text}"
     );
     assert!(text.contains(&format!("Total params: {}", summary::thousands(expected))), "{text}");
-    check_trace(&ModelSpec::Model3, input(3, 128), &hs);
+    check_trace(&ModelSpec::Model3 {}, input(3, 128), &hs);
 }
 
 #[test]
-fn model4_summary_twin_equals_model4() {
+fn model4_is_the_reports_model() {
     let hs = heads(&[("age", 5)]);
-    let s = summary(&ModelSpec::Model4, input(3, 32), &hs).unwrap();
-    assert_eq!(s.total_params, 1_084_613);
-    assert_eq!(s.trainable_params, 1_084_613);
+    // Keras' counts for the report's layers (kernel + bias)
+    let expected = conv(2, 3, 128) + conv(2, 128, 64) + dense(8 * 8 * 64, 256) + dense(256, 5);
+    assert_eq!(expected, 1_084_613);
+    let s = check_count(&ModelSpec::Model4 {}, input(3, 32), &hs, expected);
+    assert_eq!(s, summary(&ModelSpec::Model4 {}, input(3, 32), &hs).unwrap(), "summary = the built network's");
     assert!(s.to_string().contains("Total params: 1,084,613 (4.14 MB)"));
-    // Same variables, and the same function of them.
-    let vs1 = nn::VarStore::new(Device::Cpu);
-    let real = build(&ModelSpec::Model4, &vs1.root(), input(3, 32), &hs).unwrap();
-    let mut vs2 = nn::VarStore::new(Device::Cpu);
-    let (twin, _) = network(&ModelSpec::Model4, &vs2.root(), input(3, 32), &hs, false).unwrap();
-    let shapes = |vs: &nn::VarStore| {
-        let mut v: Vec<(String, Vec<i64>)> = vs.variables().into_iter().map(|(n, t)| (n, t.size())).collect();
-        v.sort();
-        v
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = build(&ModelSpec::Model4 {}, &vs.root(), input(3, 32), &hs).unwrap();
+    let mut names: Vec<(String, Vec<i64>)> = vs.variables().into_iter().map(|(n, t)| (n, t.size())).collect();
+    names.sort();
+    let want = [
+        ("conv1.bias", vec![128]),
+        ("conv1.weight", vec![128, 3, 2, 2]),
+        ("conv2.bias", vec![64]),
+        ("conv2.weight", vec![64, 128, 2, 2]),
+        ("fc1.bias", vec![256]),
+        ("fc1.weight", vec![256, 4096]),
+        ("out.bias", vec![5]),
+        ("out.weight", vec![5, 256]),
+    ];
+    assert_eq!(names, want.map(|(n, d)| (n.to_string(), d)).to_vec());
+    // The report's forward pass written out with libtorch's operations, bit for bit: TensorFlow's
+    // 'same' for a 2x2 kernel pads one pixel right and bottom.
+    let v = vs.variables();
+    let conv_same = |x: &Tensor, l: &str| {
+        x.constant_pad_nd([0, 1, 0, 1]).conv2d(
+            &v[&format!("{l}.weight")],
+            Some(&v[&format!("{l}.bias")]),
+            [1, 1],
+            [0, 0],
+            [1, 1],
+            1,
+        )
     };
-    assert_eq!(shapes(&vs1), shapes(&vs2));
-    vs2.copy(&vs1).unwrap();
     let x = Tensor::randn([3, 3, 32, 32], (Kind::Float, Device::Cpu));
-    let (a, b) = (real.forward_t(&x, false), twin.forward_t(&x, false));
-    assert!(a.allclose(&b, 1e-5, 1e-6, false));
-    assert!(summary(&ModelSpec::Model4, input(3, 30), &hs).unwrap_err().to_string().contains("multiple of 4"));
+    let by_hand = conv_same(&conv_same(&x, "conv1").relu().max_pool2d_default(2), "conv2")
+        .relu()
+        .max_pool2d_default(2)
+        .flatten(1, -1)
+        .linear(&v["fc1.weight"], Some(&v["fc1.bias"]))
+        .relu()
+        .linear(&v["out.weight"], Some(&v["out.bias"]));
+    assert!(net.forward_t(&x, false).equal(&by_hand));
+    let err = summary(&ModelSpec::Model4 {}, input(3, 30), &hs).unwrap_err().to_string();
+    assert!(err.contains("multiple of 4"), "{err}");
+}
+
+#[test]
+fn summaries_allocate_nothing_and_absurd_inputs_are_errors() {
+    let hs = heads(&[("age", 5)]);
+    // 3x100000x100000 once asked libtorch for 40 TB and aborted
+    let err = summary(&ModelSpec::Model4 {}, input(3, 100_000), &hs).unwrap_err().to_string();
+    assert!(err.contains("model model4: input must have 1 to 64 channels and 1 to 4096 pixels a side"), "{err}");
+    let vs = nn::VarStore::new(Device::Cpu);
+    assert!(build(&ModelSpec::Model4 {}, &vs.root(), input(3, 100_000), &hs).is_err());
+    // 2044 px: 1.07 billion parameters, summarised without allocating them
+    let s = summary(&ModelSpec::Model4 {}, input(3, 2044), &hs).unwrap();
+    assert_eq!(s.total_params, conv(2, 3, 128) + conv(2, 128, 64) + dense(511 * 511 * 64, 256) + dense(256, 5));
+    let err = summary(&ModelSpec::Model4 {}, input(3, 2048), &hs).unwrap_err().to_string();
+    assert!(err.contains("fc1") || err.contains("dense: the network would exceed 4,294,967,296 parameters"), "{err}");
+    assert_eq!(input_sides(&ModelSpec::Model4 {}, 3, &hs).unwrap(), 4..=2044);
+    assert_eq!(input_sides(&ModelSpec::from_name("vgg16").unwrap(), 3, &hs).unwrap(), 32..=4096);
+    assert_eq!(input_sides(&ModelSpec::LeviHassner {}, 3, &hs).unwrap().start(), &51);
+    let err = input_sides(&ModelSpec::Model2 {}, 3, &heads(&[("age", 0)])).unwrap_err().to_string();
+    assert!(err.contains("zero outputs"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,11 +223,11 @@ fn levi_hassner_counts_at_227() {
         + dense(384 * 7 * 7, 512)
         + dense(512, 512)
         + dense(512, 8);
-    let s = check_count(&ModelSpec::LeviHassner, input(3, 227), &hs, expected);
+    let s = check_count(&ModelSpec::LeviHassner {}, input(3, 227), &hs, expected);
     assert_eq!(s.row("conv1").unwrap().output_shape, vec![96, 56, 56]);
     assert_eq!(s.row("pool1").unwrap().output_shape, vec![96, 28, 28]);
     assert_eq!(s.row("pool3").unwrap().output_shape, vec![384, 7, 7]);
-    check_trace(&ModelSpec::LeviHassner, input(3, 227), &hs);
+    check_trace(&ModelSpec::LeviHassner {}, input(3, 227), &hs);
 }
 
 #[test]
@@ -217,10 +261,10 @@ fn alexnet_counts_at_227() {
         + dense(256 * 6 * 6, 4096)
         + dense(4096, 4096)
         + dense(4096, 2);
-    let s = check_count(&ModelSpec::AlexnetSvm, input(3, 227), &hs, expected);
+    let s = check_count(&ModelSpec::AlexnetSvm {}, input(3, 227), &hs, expected);
     assert_eq!(s.row("conv1").unwrap().output_shape, vec![96, 55, 55]);
     assert_eq!(s.row("pool5").unwrap().output_shape, vec![256, 6, 6]);
-    check_trace(&ModelSpec::AlexnetSvm, input(3, 227), &hs);
+    check_trace(&ModelSpec::AlexnetSvm {}, input(3, 227), &hs);
 }
 
 #[test]
@@ -411,14 +455,14 @@ fn vgg16_pretrained_errors_list_every_problem() {
 fn every_model_trains_one_step() {
     let two = heads(&[("age", 8), ("gender", 2)]);
     let cases: Vec<(ModelSpec, InputShape, Vec<HeadSpec>, i64)> = vec![
-        (ModelSpec::Model1, input(1, 64), heads(&[("age", 1), ("gender", 1)]), 4),
-        (ModelSpec::Model2, input(3, 32), heads(&[("gender", 2)]), 4),
-        (ModelSpec::Model3, input(3, 128), heads(&[("gender", 2)]), 2),
-        (ModelSpec::Model4, input(3, 32), heads(&[("age", 5)]), 4),
-        (ModelSpec::LeviHassner, input(3, 227), two.clone(), 2),
+        (ModelSpec::Model1 {}, input(1, 64), heads(&[("age", 1), ("gender", 1)]), 4),
+        (ModelSpec::Model2 {}, input(3, 32), heads(&[("gender", 2)]), 4),
+        (ModelSpec::Model3 {}, input(3, 128), heads(&[("gender", 2)]), 2),
+        (ModelSpec::Model4 {}, input(3, 32), heads(&[("age", 5)]), 4),
+        (ModelSpec::LeviHassner {}, input(3, 227), two.clone(), 2),
         (ModelSpec::from_name("article3").unwrap(), input(3, 64), two.clone(), 4),
         // AlexNet's layers at 67 px (fc6 sees 256x1x1): the full 227 px is checked by shape above
-        (ModelSpec::AlexnetSvm, input(3, 67), heads(&[("gender", 2)]), 2),
+        (ModelSpec::AlexnetSvm {}, input(3, 67), heads(&[("gender", 2)]), 2),
         (ModelSpec::from_name("lmtcnn").unwrap(), input(3, 227), two.clone(), 2),
         (ModelSpec::from_name("vgg16").unwrap(), input(3, 32), two.clone(), 2),
         (ModelSpec::from_name("custom").unwrap(), input(3, 32), two.clone(), 4),
@@ -442,8 +486,8 @@ fn parse(text: &str) -> Result<ModelSpec, String> {
 
 #[test]
 fn specs_parse_from_toml() {
-    assert_eq!(parse("[model]\narch = \"model4\"\n").unwrap(), ModelSpec::Model4);
-    assert_eq!(parse("[model]\narch = \"levi_hassner\"\n").unwrap(), ModelSpec::LeviHassner);
+    assert_eq!(parse("[model]\narch = \"model4\"\n").unwrap(), ModelSpec::Model4 {});
+    assert_eq!(parse("[model]\narch = \"levi_hassner\"\n").unwrap(), ModelSpec::LeviHassner {});
     assert_eq!(
         parse("[model]\narch = \"vgg16\"\npretrained = \"w/vgg16.safetensors\"\nfrozen_blocks = 3\n").unwrap(),
         ModelSpec::Vgg16 {
@@ -593,16 +637,14 @@ fn batch_norm_after_dense_accepts_a_batch_of_one_when_training() {
 fn bad_inputs_and_heads_are_errors() {
     let one = heads(&[("age", 8)]);
     let vs = nn::VarStore::new(Device::Cpu);
-    assert!(matches!(build(&ModelSpec::Model2, &vs.root(), input(3, 32), &[]), Err(ModelError::NoHeads("model2"))));
-    let err = build(&ModelSpec::Model3, &vs.root(), input(3, 16), &one).err().unwrap().to_string();
+    assert!(matches!(build(&ModelSpec::Model2 {}, &vs.root(), input(3, 32), &[]), Err(ModelError::NoHeads("model2"))));
+    let err = build(&ModelSpec::Model3 {}, &vs.root(), input(3, 16), &one).err().unwrap().to_string();
     assert!(err.contains("model model3") && err.contains("does not fit"), "{err}");
-    let err = build(&ModelSpec::Model2, &vs.root(), input(3, 32), &heads(&[("age", 0)])).err().unwrap().to_string();
+    let err = build(&ModelSpec::Model2 {}, &vs.root(), input(3, 32), &heads(&[("age", 0)])).err().unwrap().to_string();
     assert!(err.contains("zero outputs"), "{err}");
     let err = build(&ModelSpec::Lmtcnn { width: 0 }, &vs.root(), input(3, 227), &one).err().unwrap().to_string();
     assert!(err.contains("width must be at least 1"), "{err}");
     let spec = ModelSpec::Vgg16 { pretrained: None, frozen_blocks: 6, classifier_input: ClassifierInput::Auto };
     let err = build(&spec, &vs.root(), input(3, 32), &one).err().unwrap().to_string();
     assert!(err.contains("frozen_blocks must be between 0 and 5"), "{err}");
-    // a flat shape reports itself
-    assert_eq!(Shape::Flat(5).dims(), vec![5]);
 }

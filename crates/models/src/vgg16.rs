@@ -29,9 +29,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tch::{nn, Tensor};
+use tch::Tensor;
 
-use crate::layers::{Activation, Builder, Init, Network, Pad};
+use crate::layers::{Activation, Builder, Init, Network, Pad, Vars};
 use crate::{HeadSpec, InputShape, ModelError};
 
 /// The architecture's name.
@@ -62,13 +62,12 @@ pub struct Options<'a> {
     pub frozen_blocks: usize,
     /// Classifier input mode.
     pub classifier_input: ClassifierInput,
-    /// Whether to read `pretrained` (false for summaries).
-    pub load: bool,
 }
 
-/// Builds VGG-16; returns the network and notes about the pretrained file.
+/// Builds VGG-16; returns the network and notes about the pretrained file (read only into a
+/// `VarStore`: shape-only stand-ins are for summaries).
 pub fn build(
-    p: &nn::Path,
+    vars: &Vars,
     input: InputShape,
     heads: &[HeadSpec],
     opts: &Options,
@@ -86,7 +85,7 @@ pub fn build(
         });
     }
     let relu = Activation::Relu;
-    let mut b = Builder::new(NAME, p, Init::Torch, input)?;
+    let mut b = Builder::new(NAME, vars, Init::Torch, input)?;
     let mut idx = 0;
     for (block, convs) in BLOCKS.iter().enumerate() {
         let filters = [64, 128, 256, 512, 512][block];
@@ -114,7 +113,7 @@ pub fn build(
     let net = b.finish_single("head", heads)?;
 
     let mut notes = Vec::new();
-    if let (Some(path), true) = (opts.pretrained, opts.load) {
+    if let (Some(path), Vars::Store(_)) = (opts.pretrained, vars) {
         notes.extend(load_pretrained(&net, path)?);
     }
     if opts.frozen_blocks > 0 {

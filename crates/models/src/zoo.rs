@@ -61,7 +61,7 @@ pub fn list() -> Vec<ZooEntry> {
             source: "the report, Model 1 (age regression + gender)",
             input: shape(1, 64),
             heads: heads(&[("age", 1), ("gender", 1)]),
-            spec: ModelSpec::Model1,
+            spec: ModelSpec::Model1 {},
         },
         ZooEntry {
             name: "model2",
@@ -70,7 +70,7 @@ pub fn list() -> Vec<ZooEntry> {
             source: "the report, Model 2 (gender)",
             input: shape(3, 32),
             heads: heads(&[("gender", 2)]),
-            spec: ModelSpec::Model2,
+            spec: ModelSpec::Model2 {},
         },
         ZooEntry {
             name: "model3",
@@ -79,7 +79,7 @@ pub fn list() -> Vec<ZooEntry> {
             source: "the report, Model 3 (gender)",
             input: shape(3, 128),
             heads: heads(&[("gender", 2)]),
-            spec: ModelSpec::Model3,
+            spec: ModelSpec::Model3 {},
         },
         ZooEntry {
             name: "model4",
@@ -88,7 +88,7 @@ pub fn list() -> Vec<ZooEntry> {
             source: "the report, Model 4 (five age groups, 63.9% test accuracy)",
             input: shape(3, 32),
             heads: heads(&[("age", 5)]),
-            spec: ModelSpec::Model4,
+            spec: ModelSpec::Model4 {},
         },
         ZooEntry {
             name: "levi_hassner",
@@ -102,7 +102,7 @@ pub fn list() -> Vec<ZooEntry> {
             source: "article: Levi & Hassner 2015",
             input: shape(3, 227),
             heads: heads(&[("age", 8)]),
-            spec: ModelSpec::LeviHassner,
+            spec: ModelSpec::LeviHassner {},
         },
         ZooEntry {
             name: "article3",
@@ -130,7 +130,7 @@ pub fn list() -> Vec<ZooEntry> {
             source: "article 6 (AlexNet features + SVM)",
             input: shape(3, 227),
             heads: heads(&[("gender", 2)]),
-            spec: ModelSpec::AlexnetSvm,
+            spec: ModelSpec::AlexnetSvm {},
         },
         ZooEntry {
             name: "lmtcnn",

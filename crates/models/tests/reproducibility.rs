@@ -113,7 +113,8 @@ fn released() -> Vec<(String, ModelSpec, InputShape, Vec<HeadSpec>, PathBuf)> {
     dirs.into_iter()
         .map(|dir| {
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-            let config: toml::Table = toml::from_str(&std::fs::read_to_string(dir.join("config.toml")).unwrap()).unwrap();
+            let config: toml::Table =
+                toml::from_str(&std::fs::read_to_string(dir.join("config.toml")).unwrap()).unwrap();
             let model = toml::Table::from_iter([("model".to_string(), config["model"].clone())]);
             let spec = model.try_into::<Config>().unwrap().model;
             let manifest: serde_json::Value =
