@@ -83,7 +83,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     };
     let what = format!("{} on {}, {} views", names(&a.models), m.part, a.views);
     let summary = report::evaluation_summary(&out, &what).context("summarising the evaluation")?;
-    runner::rundir::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
+    runfolder::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
     println!("{summary}");
     println!("written to {}", out.display());
     Ok(ExitCode::SUCCESS)
@@ -230,8 +230,8 @@ fn labelled(
         faces: &scored,
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    runner::rundir::write_atomic(&out.join("predictions.csv"), (rows.join("\n") + "\n").as_bytes())?;
-    runner::rundir::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
+    runfolder::write_atomic(&out.join("predictions.csv"), (rows.join("\n") + "\n").as_bytes())?;
+    runfolder::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
     println!("{summary}");
     println!("written to {}", out.display());
     if !scored

@@ -37,7 +37,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         (None, Some(path)) => {
             let exp = runner::Experiment::load(&path)?;
             let ran = if a.continuing {
-                runner::run_continuing(&exp, &opts).and_then(|d| runner::RunDir::open(&d))
+                runner::run_continuing(&exp, &opts).and_then(|d| Ok(runner::RunDir::open(&d)?))
             } else {
                 runner::run(&exp, &opts).map(|o| o.dir)
             };

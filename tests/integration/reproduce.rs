@@ -43,6 +43,26 @@ fn verify_passes_on_an_untouched_run_and_fails_on_an_edited_one() {
     assert!(v.lines.iter().any(|l| l.contains("metrics.csv") && l.contains("DIFFERENT")), "{:?}", v.lines);
 }
 
+#[test]
+fn verify_refuses_an_unfinished_run_before_retraining_and_compares_predictions() {
+    let _serial = super::common::serial();
+    let reports = tempfile::tempdir().unwrap();
+    let run = runner::run(&experiment(&tiny_synthetic(1)), &options(reports.path())).unwrap().dir;
+    let scratch = reports.path().join("verify");
+    // an edited prediction is caught
+    let edited = read(&run.predictions()).replacen(",0.", ",1.", 1);
+    std::fs::write(run.predictions(), edited).unwrap();
+    let v = runner::verify::verify(run.root(), &scratch, &options(reports.path()), 0.0).unwrap();
+    assert!(!v.reproduced);
+    assert!(v.lines.iter().any(|l| l.starts_with("predictions.csv") && l.contains("DIFFERENT")), "{:?}", v.lines);
+    // a run that stopped before its test figures is refused at once: nothing is retrained
+    std::fs::remove_file(run.test_metrics()).unwrap();
+    std::fs::remove_dir_all(&scratch).unwrap();
+    let err = runner::verify::verify(run.root(), &scratch, &options(reports.path()), 0.0).err().expect("refused");
+    assert!(err.to_string().contains("has not finished"), "{err}");
+    assert!(run_dirs(&scratch).is_empty(), "no re-run was started");
+}
+
 fn run_dirs(base: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for exp in std::fs::read_dir(base).into_iter().flatten().flatten() {

@@ -44,6 +44,68 @@ fn a_run_writes_config_metrics_test_metrics_predictions_and_checkpoints() {
     assert_eq!(saved, experiment(&tiny_synthetic(2)));
 }
 
+/// The files the doc's table lists for a training run (up to the ones `evaluate` and `report` add).
+fn documented_files() -> Vec<String> {
+    let doc = std::fs::read_to_string(super::common::repo().join("docs/run-folder.md")).unwrap();
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`').map(|(name, _)| name.to_owned()))
+        .take_while(|name| !name.starts_with("evaluations/"))
+        .collect()
+}
+
+#[test]
+fn the_doc_lists_exactly_what_a_run_writes_and_the_types_read_it_back() {
+    let _serial = super::common::serial();
+    assert_eq!(documented_files(), runfolder::FILES, "docs/run-folder.md and runfolder::FILES disagree");
+    let reports = tempfile::tempdir().unwrap();
+    let out = runner::run(&experiment(&tiny_synthetic(2)), &options(reports.path())).unwrap();
+    let dir = out.dir;
+    let mut written: Vec<String> = std::fs::read_dir(dir.root())
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                name + "/"
+            } else {
+                name
+            }
+        })
+        .collect();
+    written.sort();
+    // everything but the lock, which is released and removed at the end
+    let mut expected: Vec<String> = runfolder::FILES.iter().filter(|f| **f != "lock").map(|f| f.to_string()).collect();
+    expected.sort();
+    assert_eq!(written, expected);
+
+    // every file reads back through its one type and writes back byte for byte
+    let manifest: runfolder::Manifest = runfolder::read_json(&dir.manifest(), "a manifest").unwrap();
+    assert_eq!(manifest.status, runfolder::Status::Finished);
+    assert_eq!(manifest, out.manifest);
+    let metrics = runfolder::MetricsCsv::read(&dir.metrics()).unwrap();
+    assert_eq!(metrics.to_csv(), std::fs::read_to_string(dir.metrics()).unwrap());
+    assert_eq!(runfolder::TimingRow::read(&dir.timing()).unwrap().len(), 2);
+    let test = runfolder::TestMetrics::read(&dir.test_metrics()).unwrap();
+    assert_eq!(test, out.test);
+    assert_eq!(serde_json::to_string_pretty(&test).unwrap(), std::fs::read_to_string(dir.test_metrics()).unwrap());
+    let specs: Vec<runfolder::HeadSpec> = manifest
+        .heads
+        .iter()
+        .map(|h| runfolder::HeadSpec {
+            name: h.name.clone(),
+            kind: match &h.classes {
+                Some(c) => runfolder::HeadKind::Classification { classes: c.clone() },
+                None => runfolder::HeadKind::Regression,
+            },
+        })
+        .collect();
+    let predictions = runfolder::Predictions::read(&dir.predictions(), &specs).unwrap();
+    assert_eq!(predictions.to_csv(), std::fs::read_to_string(dir.predictions()).unwrap());
+    let summary: runfolder::LoadSummary = runfolder::read_json(&dir.load_summary(), "a load summary").unwrap();
+    assert_eq!(summary.kept, 240);
+}
+
 #[test]
 fn a_missing_data_folder_says_where_to_put_utkface() {
     let reports = tempfile::tempdir().unwrap();
@@ -51,6 +113,16 @@ fn a_missing_data_folder_says_where_to_put_utkface() {
         .replace("source = \"synthetic\"\ncount = 240", "source = \"utkface\"\nroot = \"/nonexistent/UTKFace\"");
     let err = runner::run(&experiment(&text), &options(reports.path())).err().expect("must fail").to_string();
     assert!(err.contains("/nonexistent/UTKFace") && err.contains("AGELAB_DATA"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(reports.path()).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(left.is_empty(), "a failed start leaves no run folder behind: {left:?}");
+}
+
+#[test]
+fn a_split_larger_than_the_data_leaves_no_run_folder() {
+    let reports = tempfile::tempdir().unwrap();
+    let text = tiny_synthetic(1).replace("train = 160", "train = 1000");
+    assert!(runner::run(&experiment(&text), &options(reports.path())).is_err());
+    assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 0);
 }
 
 #[test]

@@ -10,85 +10,20 @@ use dataset::AgeScheme;
 
 use crate::card::pct;
 use crate::html::{table, Cell};
-use crate::stats::wilson_interval;
 use crate::tables::{frac, thousands};
 
-/// One scheme's scores over the test faces.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct SchemeScore {
-    /// The scheme's name (`report5`, `report4`, `adience8`).
-    pub scheme: String,
-    /// Group labels in order.
-    pub classes: Vec<String>,
-    /// `confusion[true][predicted]`, in faces.
-    pub confusion: Vec<Vec<usize>>,
-}
+/// One scheme's scores over the test faces (counted and scored by the metrics crate).
+pub(crate) type SchemeScore = metrics::GroupedScore;
 
-impl SchemeScore {
-    /// Faces scored.
-    pub fn faces(&self) -> usize {
-        self.confusion.iter().flatten().sum()
-    }
-
-    fn hits_within(&self, off: usize) -> usize {
-        let mut hits = 0;
-        for (t, row) in self.confusion.iter().enumerate() {
-            for (p, n) in row.iter().enumerate() {
-                if t.abs_diff(p) <= off {
-                    hits += n;
-                }
-            }
-        }
-        hits
-    }
-
-    /// Exact accuracy with its 95% Wilson interval; `None` without faces.
-    pub fn accuracy(&self) -> Option<(f64, (f64, f64))> {
-        let n = self.faces();
-        let hits = self.hits_within(0);
-        (n > 0).then(|| (hits as f64 / n as f64, wilson_interval(hits, n)))
-    }
-
-    /// Accuracy when an adjacent group counts as right.
-    pub fn one_off(&self) -> Option<f64> {
-        let n = self.faces();
-        (n > 0).then(|| self.hits_within(1) as f64 / n as f64)
-    }
-
-    /// Per group: (label, faces, recall, precision).
-    pub fn per_group(&self) -> Vec<(String, usize, Option<f64>, Option<f64>)> {
-        (0..self.classes.len())
-            .map(|k| {
-                let support: usize = self.confusion[k].iter().sum();
-                let predicted: usize = self.confusion.iter().map(|row| row[k]).sum();
-                let hit = self.confusion[k][k];
-                let ratio = |d: usize| (d > 0).then(|| hit as f64 / d as f64);
-                (self.classes[k].clone(), support, ratio(support), ratio(predicted))
-            })
-            .collect()
-    }
-}
-
-/// Whole years of a finite, non-negative prediction (`None` otherwise).
-fn years(v: f64) -> Option<u16> {
-    v.is_finite().then(|| v.round().clamp(0.0, f64::from(u16::MAX)) as u16)
-}
-
-/// Scores of `pred` (years) against `truth` (years) under `scheme`; faces with a non-finite
-/// value on either side are left out.
+/// Scores of `pred` (years) against `truth` (years) under `scheme`, both placed by the scheme's
+/// own rule; faces with a non-finite value on either side are left out.
 pub(crate) fn score(scheme: &AgeScheme, truth: &[f64], pred: &[f64]) -> SchemeScore {
-    let pairs = truth.iter().zip(pred).filter_map(|(t, p)| Some((scheme.group(years(*t)?), scheme.group(years(*p)?))));
-    score_groups(scheme, pairs)
+    SchemeScore::from_years(&scheme.name, &scheme.labels, |y| scheme.group(y), truth, pred)
 }
 
 /// Scores of (true group, predicted group) pairs under `scheme` (a head that predicts groups).
 pub(crate) fn score_groups(scheme: &AgeScheme, pairs: impl IntoIterator<Item = (usize, usize)>) -> SchemeScore {
-    let k = scheme.len();
-    let mut confusion = vec![vec![0; k]; k];
-    for (t, p) in pairs {
-        confusion[t][p] += 1;
-    }
-    SchemeScore { scheme: scheme.name.clone(), classes: scheme.labels.clone(), confusion }
+    SchemeScore::from_pairs(&scheme.name, &scheme.labels, pairs)
 }
 
 /// Scores under every built-in scheme, in [`AgeScheme::BUILTIN`] order.
@@ -170,25 +105,6 @@ pub(crate) fn markdown(head: &str, scores: &[SchemeScore]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn predictions_are_rounded_and_grouped_like_the_truth() {
-        let report4 = AgeScheme::report4();
-        // truth 17 -> 0-17; 17.4 rounds to 17 (hit), 17.6 to 18 (18-29: a miss, but 1-off).
-        let s = score(&report4, &[17.0, 17.0, 85.0, 40.0], &[17.4, 17.6, 60.0, f64::NAN]);
-        assert_eq!(s.faces(), 3, "the NaN prediction is left out");
-        assert_eq!(s.confusion[0][0], 1);
-        assert_eq!(s.confusion[0][1], 1);
-        assert_eq!(s.confusion[3][2], 1);
-        let (acc, (lo, hi)) = s.accuracy().unwrap();
-        assert!((acc - 1.0 / 3.0).abs() < 1e-12);
-        assert!(lo < acc && acc < hi);
-        assert!((s.one_off().unwrap() - 1.0).abs() < 1e-12);
-        let groups = s.per_group();
-        assert_eq!(groups[0], ("0-17".to_owned(), 2, Some(0.5), Some(1.0)));
-        assert_eq!(groups[2].3, Some(0.0), "30-79 was predicted once, wrongly");
-        assert_eq!(groups[2].2, None, "no true 30-79 face");
-    }
 
     #[test]
     fn adience_gaps_go_to_the_nearer_range() {

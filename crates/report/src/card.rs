@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::run::{HeadMetrics, HeadPredictions, Predictions, Run, TestMetrics};
-use crate::stats::{group_means, mean_interval, wilson_interval};
 use crate::tables::{GENDERS, RACES};
 use crate::ReportError;
+use metrics::{group_means, mean_interval, wilson_interval};
 
 /// What the release adds to the run folder's own facts.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
     };
     let test = run.test.as_ref().ok_or_else(|| missing("test-metrics.json"))?;
     let predictions = run.predictions.as_ref().ok_or_else(|| missing("predictions.csv"))?;
-    let m = &run.manifest;
+    let m = run.manifest.as_ref().ok_or_else(|| missing("manifest.json"))?;
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n", release.name);
     let heads: Vec<&str> = test.heads.iter().map(|(n, _)| n.as_str()).collect();
@@ -46,44 +46,24 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
         s,
         "Predicts {} from a {} face crop. Trained from scratch by agelab (experiment `{}`, run `{}`).\n",
         heads.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "),
-        m.input.as_ref().map_or("face".into(), |i| format!(
-            "{}x{} {}",
-            i.size.unwrap_or(0),
-            i.size.unwrap_or(0),
-            if i.channels == Some(1) { "grayscale" } else { "RGB" }
-        )),
+        format!("{0}x{0} {1}", m.input.size, if m.input.channels == 1 { "grayscale" } else { "RGB" }),
         run.experiment(),
         run.run_id(),
     );
     let _ = writeln!(s, "```sh\nagelab predict {} photo.jpg            # one face crop\nagelab predict {} group.jpg --detect   # every face the Haar detector finds\n```\n", release.name, release.name);
 
     s.push_str("## Training\n\n");
-    let sizes = m.split_sizes.as_ref();
-    let size = |f: fn(&crate::run::SplitSizes) -> Option<u64>| sizes.and_then(f).map_or("?".into(), |n| n.to_string());
+    let sizes = &m.split_sizes;
     let facts: [(&str, String); 9] = [
         ("data", data_line(&run)),
-        ("data fingerprint", m.data_fingerprint.clone().unwrap_or_default()),
-        (
-            "split",
-            format!("{} train / {} valid / {} test faces", size(|s| s.train), size(|s| s.valid), size(|s| s.test)),
-        ),
-        ("split fingerprint", m.split_fingerprint.clone().unwrap_or_default()),
-        ("model", format!("{} ({} parameters)", m.model.clone().unwrap_or_default(), m.parameters.unwrap_or(0))),
-        (
-            "epochs",
-            format!(
-                "{} (weights of epoch {})",
-                run.epochs.epoch.len(),
-                test.best_epoch.map_or("?".into(), |e| e.to_string())
-            ),
-        ),
-        (
-            "training time",
-            m.train_seconds
-                .map_or("?".into(), |t| format!("{:.0} min on {} CPU thread(s)", t / 60.0, m.threads.unwrap_or(0))),
-        ),
-        ("seed, commit", format!("{}, {}", m.seed.unwrap_or(0), m.git_commit.clone().unwrap_or_default())),
-        ("libtorch", m.libtorch_version.clone().unwrap_or_default()),
+        ("data fingerprint", m.data_fingerprint.clone()),
+        ("split", format!("{} train / {} valid / {} test faces", sizes.train, sizes.valid, sizes.test)),
+        ("split fingerprint", m.split_fingerprint.clone()),
+        ("model", format!("{} ({} parameters)", m.model, m.parameters)),
+        ("epochs", format!("{} (weights of epoch {})", run.epochs.epoch.len(), test.file.best_epoch)),
+        ("training time", format!("{:.0} min on {} CPU thread(s)", m.train_seconds / 60.0, m.threads)),
+        ("seed, commit", format!("{}, {}", m.seed, m.git_commit.clone().unwrap_or_default())),
+        ("libtorch", m.libtorch_version.clone()),
     ];
     s.push_str("| | |\n|---|---|\n");
     for (k, v) in facts {
@@ -101,7 +81,7 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
     let _ = writeln!(
         s,
         "On the run's {} held-out test faces, with 95% intervals (Wilson for accuracies, Student's t for MAE).\n",
-        test.images.unwrap_or(0)
+        test.file.images
     );
     s.push_str(&results_table(test, predictions));
     s.push('\n');
@@ -142,19 +122,13 @@ fn by_group(s: &mut String, predictions: &Predictions) {
 
 /// Which faces: the folder's name (UTKFace's aligned crops are `UTKFace/`) and how many loaded.
 fn data_line(run: &Run) -> String {
-    let folder = run.manifest.data_root.as_deref().map(Path::new).and_then(Path::file_name);
-    let kept = run.load_summary.as_ref().and_then(|l| l.kept);
+    let folder = run.manifest.as_ref().and_then(|m| Path::new(&m.data_root).file_name());
+    let kept = run.load_summary.as_ref().map(|l| l.kept);
     format!(
         "UTKFace-format faces from `{}/` ({} usable faces; the rest are listed in the run's load-summary.json)",
         folder.map_or("?".into(), |f| f.to_string_lossy().into_owned()),
         kept.map_or("?".into(), |k| k.to_string()),
     )
-}
-
-fn head_name(p: &HeadPredictions) -> &str {
-    match p {
-        HeadPredictions::Classification { name, .. } | HeadPredictions::Regression { name, .. } => name,
-    }
 }
 
 /// A grouping of the test faces: its name, the group names by code, and each face's code.
@@ -175,7 +149,7 @@ fn breakdowns(s: &mut String, p: &Predictions) {
                 (truth.iter().zip(pred).map(|(t, q)| (t - q).abs()).collect(), |v| format!("{v:.2}"))
             }
         };
-        let _ = writeln!(s, "### {}\n", head_name(h));
+        let _ = writeln!(s, "### {}\n", h.name());
         s.push_str("| attribute | group | faces | value |\n|---|---|---|---|\n");
         for (attribute, names, codes) in attributes {
             for g in group_means(codes, &values) {
@@ -207,13 +181,18 @@ fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
     let mut s = String::new();
     s.push_str("| head | metric | value | 95% interval |\n|---|---|---|---|\n");
     for (name, h) in &test.heads {
-        let Some(hp) = predictions.heads.iter().find(|p| head_name(p) == name) else { continue };
+        let Some(hp) = predictions.heads.iter().find(|p| p.name() == name) else { continue };
         match (h, hp) {
             (HeadMetrics::Classification(c), HeadPredictions::Classification { truth, pred, .. }) => {
                 let hits = truth.iter().zip(pred).filter(|(t, p)| t == p).count();
                 let (lo, hi) = wilson_interval(hits, truth.len());
-                let _ =
-                    writeln!(s, "| {name} | accuracy | {} | {} - {} |", pct(c.accuracy), pct(Some(lo)), pct(Some(hi)));
+                let _ = writeln!(
+                    s,
+                    "| {name} | accuracy | {} | {} - {} |",
+                    pct(Some(c.accuracy)),
+                    pct(Some(lo)),
+                    pct(Some(hi))
+                );
                 if let Some(one_off) = c.one_off {
                     let _ = writeln!(s, "| {name} | 1-off accuracy | {} | |", pct(Some(one_off)));
                 }
@@ -224,11 +203,7 @@ fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
             (HeadMetrics::Regression(r), HeadPredictions::Regression { truth, pred, .. }) => {
                 let errors: Vec<f64> = truth.iter().zip(pred).map(|(t, p)| (t - p).abs()).collect();
                 let (_, lo, hi) = mean_interval(&errors).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
-                let _ = writeln!(
-                    s,
-                    "| {name} | MAE (years) | {} | {lo:.2} - {hi:.2} |",
-                    r.mae.map_or("?".into(), |v| format!("{v:.2}"))
-                );
+                let _ = writeln!(s, "| {name} | MAE (years) | {:.2} | {lo:.2} - {hi:.2} |", r.mae);
             }
             _ => {}
         }
@@ -240,8 +215,7 @@ fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
 /// `predictions.csv`) with their intervals, then per group (age schemes, race, gender, age band),
 /// in Markdown, for `summary.md`.
 pub fn evaluation_summary(dir: &Path, what: &str) -> Result<String, ReportError> {
-    let manifest = crate::run::Manifest::default();
-    let (test, predictions) = crate::run::read_test(dir, &manifest)?;
+    let (test, predictions) = crate::run::read_test(dir, None)?;
     let missing = |file: &str| ReportError::Missing {
         path: dir.join(file),
         expected: "an evaluation written by `agelab evaluate`".into(),
@@ -250,7 +224,7 @@ pub fn evaluation_summary(dir: &Path, what: &str) -> Result<String, ReportError>
     let predictions = predictions.ok_or_else(|| missing("predictions.csv"))?;
     let mut s = format!(
         "# {what}\n\n{} faces, 95% intervals (Wilson for accuracies, Student's t for MAE).\n\n",
-        test.images.unwrap_or(0)
+        test.file.images
     );
     s.push_str(&results_table(&test, &predictions));
     s.push('\n');

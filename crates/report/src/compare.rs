@@ -11,10 +11,10 @@ use crate::html::{escape, figure, page, table, Cell};
 use crate::io::write_atomic;
 use crate::literature::{literature_frame, Paper};
 use crate::run::{HeadMetrics, HeadPredictions, Run};
-use crate::stats::{mean_interval, wilson_interval};
 use crate::ReportError;
 
 /// How to read the literature table (Markdown and HTML).
+use metrics::{mean_interval, wilson_interval};
 const LITERATURE_NOTE: &str = "Each row is one figure of one paper (literature/papers.csv, with its source). \
 \"reported\" is the paper's figure, \"measured_here\" agelab's test figure for the experiment that reproduces the row \
 (same unit: % or years), on agelab's data and protocol (agelab_protocol). \"comparable_here\" says whether the two \
@@ -147,15 +147,15 @@ const METRICS: [&str; 6] = ["accuracy", "one_off", "macro_f1", "auc", "mae", "rm
 fn head_metric(h: &HeadMetrics, metric: &str) -> Option<f64> {
     match h {
         HeadMetrics::Classification(c) => match metric {
-            "accuracy" => c.accuracy,
+            "accuracy" => Some(c.accuracy),
             "one_off" => c.one_off,
-            "macro_f1" => c.macro_f1,
+            "macro_f1" => Some(c.macro_f1),
             "auc" => c.auc,
             _ => None,
         },
         HeadMetrics::Regression(r) => match metric {
-            "mae" => r.mae,
-            "rmse" => r.rmse,
+            "mae" => Some(r.mae),
+            "rmse" => Some(r.rmse),
             _ => None,
         },
     }
@@ -169,13 +169,19 @@ pub(crate) fn comparison_frame(runs: &[Run]) -> PolarsResult<DataFrame> {
     let mut cols = vec![
         str_col("experiment", &|r| Some(r.experiment())),
         str_col("run_id", &|r| Some(r.run_id())),
-        str_col("model", &|r| r.manifest.model.clone()),
+        str_col("model", &|r| r.manifest.as_ref().map(|m| m.model.clone())),
         str_col("data", &|r| r.data_text()),
         str_col("split", &|r| r.split_text()),
-        Column::new("parameters".into(), runs.iter().map(|r| r.manifest.parameters).collect::<Vec<_>>()),
+        Column::new(
+            "parameters".into(),
+            runs.iter().map(|r| r.manifest.as_ref().map(|m| m.parameters as u64)).collect::<Vec<_>>(),
+        ),
         Column::new("epochs".into(), runs.iter().map(|r| r.epochs.epoch.len() as u32).collect::<Vec<_>>()),
-        Column::new("train_seconds".into(), runs.iter().map(|r| r.manifest.train_seconds).collect::<Vec<_>>()),
-        Column::new("test_loss".into(), runs.iter().map(|r| r.test.as_ref().and_then(|t| t.loss)).collect::<Vec<_>>()),
+        Column::new(
+            "train_seconds".into(),
+            runs.iter().map(|r| r.manifest.as_ref().map(|m| m.train_seconds)).collect::<Vec<_>>(),
+        ),
+        Column::new("test_loss".into(), runs.iter().map(|r| r.test.as_ref().map(|t| t.file.loss)).collect::<Vec<_>>()),
     ];
     let mut heads: Vec<String> = Vec::new();
     for r in runs {
@@ -435,7 +441,7 @@ pub(crate) fn compare(
             escape(label),
             escape(&r.dir.display().to_string())
         ));
-        for w in r.manifest.warnings.iter().flatten() {
+        for w in r.manifest.iter().flat_map(|m| &m.warnings) {
             alerts.push_str(&format!("<li>{}: {}</li>\n", escape(label), escape(w)));
         }
         if r.test.is_none() {

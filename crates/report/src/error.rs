@@ -29,7 +29,7 @@ pub enum ReportError {
         /// The file.
         path: PathBuf,
         /// What the file should have held.
-        expected: &'static str,
+        expected: std::borrow::Cow<'static, str>,
         /// The parser's error (with line and column).
         source: serde_json::Error,
     },
@@ -103,4 +103,23 @@ pub enum ReportError {
         /// The output folder that was asked for.
         path: PathBuf,
     },
+}
+
+/// The run-folder crate reads every file; its errors keep naming the file, line and column.
+impl From<runfolder::RunFolderError> for ReportError {
+    fn from(e: runfolder::RunFolderError) -> Self {
+        use runfolder::RunFolderError as R;
+        let message = e.to_string();
+        match e {
+            R::Io { path, source } => ReportError::Read { path, source },
+            R::Missing { path, expected } => ReportError::Missing { path, expected: expected.into() },
+            R::Json { path, expected, source } => ReportError::Json { path, expected: expected.into(), source },
+            R::Csv { path, source } => ReportError::Csv { path, source },
+            R::MissingColumn { path, column, expected } => ReportError::MissingColumn { path, column, expected },
+            R::Malformed { path, line, column, expected, found } => {
+                ReportError::Malformed { path, line, column, expected, found }
+            }
+            R::NotRunFolder { path } | R::Locked { path, .. } => ReportError::Inconsistent { path, message },
+        }
+    }
 }

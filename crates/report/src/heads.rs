@@ -1,8 +1,7 @@
 //! Numbers derived from one head's per-face predictions (predictions.csv): ROC scores,
-//! confidence, AUC and calibration, so the page does not depend on what the runner computed.
+//! confidence and calibration, through the metrics crate.
 
 use crate::run::{HeadPredictions, Run};
-use crate::stats;
 use crate::tables::Computed;
 
 /// Confidence bins of the reliability diagrams.
@@ -43,8 +42,8 @@ pub(crate) fn one_vs_rest(classes: &[String], truth: &[usize], probs: &[Vec<f64>
             ClassRoc {
                 class: class.clone(),
                 support: positives.iter().filter(|&&p| p).count(),
-                points: stats::roc_curve(&scores, &positives),
-                auc: stats::auc(&scores, &positives),
+                points: metrics::roc_curve(&scores, &positives),
+                auc: metrics::roc_auc(&scores, &positives),
             }
         })
         .collect()
@@ -56,23 +55,20 @@ pub(crate) fn macro_auc(rocs: &[ClassRoc]) -> Option<f64> {
     (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64)
 }
 
-/// AUC (binary heads) and ECE of classification head `name` from predictions.csv, where available.
+/// The ECE of classification head `name` from predictions.csv, where available (its AUC is
+/// test-metrics.json's, computed by the same function when the run ended).
 pub(crate) fn computed_metrics(run: &Run, name: &str) -> Computed {
-    let mut c = Computed { auc: None, ece: None };
+    let mut c = Computed { ece: None };
     let Some(p) = &run.predictions else {
         return c;
     };
     for h in &p.heads {
-        if let HeadPredictions::Classification { name: n, classes, truth, pred, probs } = h {
+        if let HeadPredictions::Classification { name: n, truth, pred, probs, .. } = h {
             if n != name {
                 continue;
             }
-            if classes.len() == 2 {
-                let (scores, positives) = class_scores(truth, probs, 1);
-                c.auc = stats::auc(&scores, &positives);
-            }
             let (conf, correct) = confidence(truth, pred, probs);
-            c.ece = stats::expected_calibration_error(&stats::reliability_bins(&conf, &correct, CALIBRATION_BINS));
+            c.ece = metrics::expected_calibration_error(&metrics::reliability_bins(&conf, &correct, CALIBRATION_BINS));
         }
     }
     c

@@ -7,7 +7,7 @@ use dataset::AgeScheme;
 
 use crate::age_groups::{accuracy_cells, builtin_scores, score_groups, SchemeScore};
 use crate::card::pct;
-use crate::stats::{mean_interval, wilson_interval};
+use metrics::{mean_interval, wilson_interval};
 
 /// One labelled photo and what the model said about it.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -204,9 +204,9 @@ fn measure(paper: &Paper, runs: &[Run]) -> Measured {
     let heads = run.test.as_ref().and_then(|t| if metric.ten_crop() { t.ten_crop.as_ref() } else { Some(&t.heads) });
     let head = heads.and_then(|hs| hs.iter().find(|(n, _)| *n == paper.agelab_head)).map(|(_, h)| h);
     let raw = head.and_then(|h| match (h, metric) {
-        (HeadMetrics::Classification(c), MeasuredMetric::Accuracy | MeasuredMetric::Accuracy10Crop) => c.accuracy,
+        (HeadMetrics::Classification(c), MeasuredMetric::Accuracy | MeasuredMetric::Accuracy10Crop) => Some(c.accuracy),
         (HeadMetrics::Classification(c), MeasuredMetric::OneOff | MeasuredMetric::OneOff10Crop) => c.one_off,
-        (HeadMetrics::Regression(r), MeasuredMetric::Mae) => r.mae,
+        (HeadMetrics::Regression(r), MeasuredMetric::Mae) => Some(r.mae),
         _ => None,
     });
     let value = raw.filter(|v| v.is_finite()).map(|v| if paper.metric == Metric::Mae { v } else { v * 100.0 });

@@ -4,7 +4,7 @@ use crate::html::{escape, facts, table, Cell};
 use crate::run::{
     ClassMetrics, CurveMetric, Epochs, HeadPredictions, LoadSummary, Predictions, RegressionMetrics, Run, TestMetrics,
 };
-use crate::stats::{group_means, GroupMean};
+use metrics::{group_means, GroupMean};
 
 /// UTKFace race codes as stored in predictions.csv.
 pub(crate) const RACES: [&str; 5] = ["white", "black", "asian", "indian", "others"];
@@ -62,18 +62,18 @@ pub(crate) fn duration(secs: f64) -> String {
 
 /// The run facts table at the top of the page.
 pub(crate) fn run_facts(run: &Run) -> String {
-    let m = &run.manifest;
-    let commit = m.git_commit.as_ref().map(|c| match m.git_dirty {
-        Some(true) => format!("{c} (dirty: uncommitted changes)"),
-        _ => c.clone(),
+    let m = run.manifest.as_ref();
+    let commit = m.and_then(|m| {
+        m.git_commit.as_ref().map(|c| match m.git_dirty {
+            Some(true) => format!("{c} (dirty: uncommitted changes)"),
+            _ => c.clone(),
+        })
     });
     let split = run.split_text();
-    let input = m.input.as_ref().map(|i| {
-        let f = |v: Option<u64>| v.map_or("?".to_owned(), |x| x.to_string());
-        format!("{} channels, {} x {} px", f(i.channels), f(i.size), f(i.size))
-    });
-    let heads = m.heads.as_ref().map(|hs| {
-        hs.iter()
+    let input = m.map(|m| format!("{} channels, {} x {} px", m.input.channels, m.input.size, m.input.size));
+    let heads = m.map(|m| {
+        m.heads
+            .iter()
             .map(|h| match &h.classes {
                 Some(c) if !c.is_empty() => format!("{} ({} classes: {})", h.name, c.len(), c.join(", ")),
                 _ => format!("{} (regression)", h.name),
@@ -82,65 +82,42 @@ pub(crate) fn run_facts(run: &Run) -> String {
             .join("; ")
     });
     let ips = Epochs::mean(&run.epochs.images_per_s).map(|v| format!("{v:.1} images/s (mean over epochs)"));
-    let test = run.test.as_ref();
+    let test = run.test.as_ref().map(|t| &t.file);
     facts(&[
         ("Experiment", Some(run.experiment())),
         ("Run id", Some(run.run_id())),
-        ("Status", m.status.clone()),
-        ("Model", m.model.clone()),
-        ("Parameters", m.parameters.map(thousands)),
-        ("Multiply-adds per image", m.multiply_adds.map(|n| format!("{} ({:.2} M)", thousands(n), n as f64 / 1e6))),
+        ("Status", m.map(|m| m.status.to_string())),
+        ("Model", m.map(|m| m.model.clone())),
+        ("Parameters", m.map(|m| thousands(m.parameters as u64))),
+        (
+            "Multiply-adds per image",
+            m.map(|m| format!("{} ({:.2} M)", thousands(m.multiply_adds as u64), m.multiply_adds as f64 / 1e6)),
+        ),
         ("Heads", heads),
         ("Input", input),
-        ("Seed", m.seed.map(|s| s.to_string())),
+        ("Seed", m.map(|m| m.seed.to_string())),
         ("Git commit", commit),
-        (
-            "agelab / libtorch",
-            match (&m.agelab_version, &m.libtorch_version) {
-                (None, None) => None,
-                (a, l) => Some(format!("{} / {}", a.as_deref().unwrap_or("?"), l.as_deref().unwrap_or("?"))),
-            },
-        ),
-        (
-            "Device / threads",
-            match (&m.device, m.threads) {
-                (None, None) => None,
-                (d, t) => {
-                    Some(format!("{} / {}", d.as_deref().unwrap_or("?"), t.map_or("?".to_owned(), |t| t.to_string())))
-                }
-            },
-        ),
-        ("Data root", m.data_root.clone()),
-        ("Data fingerprint", m.data_fingerprint.clone()),
-        ("Split fingerprint", m.split_fingerprint.clone()),
+        ("agelab / libtorch", m.map(|m| format!("{} / {}", m.agelab_version, m.libtorch_version))),
+        ("Device / threads", m.map(|m| format!("{} / {}", m.device, m.threads))),
+        ("Data root", m.map(|m| m.data_root.clone())),
+        ("Data fingerprint", m.map(|m| m.data_fingerprint.clone())),
+        ("Split fingerprint", m.map(|m| m.split_fingerprint.clone())),
         ("Split sizes (faces)", split),
         ("Epochs run", Some(run.epochs.epoch.len().to_string())),
-        ("Best epoch", test.and_then(|t| t.best_epoch).map(|b| b.to_string())),
-        ("Train time", m.train_seconds.map(duration)),
+        ("Best epoch", test.map(|t| t.best_epoch.to_string())),
+        ("Train time", m.map(|m| duration(m.train_seconds))),
         ("Throughput", ips),
         (
             "Started / finished",
-            m.started.as_ref().map(|s| format!("{s} / {}", m.finished.as_deref().unwrap_or("not finished"))),
+            m.map(|m| format!("{} / {}", m.started, m.finished.as_deref().unwrap_or("not finished"))),
         ),
-        (
-            "Test images",
-            test.and_then(|t| t.images).map(|n| match &t_part(test) {
-                Some(part) => format!("{} (part: {part})", thousands(n)),
-                None => thousands(n),
-            }),
-        ),
-        ("Test loss", test.and_then(|t| t.loss).map(|l| format!("{l:.4}"))),
+        ("Test images", test.map(|t| format!("{} (part: {})", thousands(t.images as u64), t.part))),
+        ("Test loss", test.map(|t| format!("{:.4}", t.loss))),
     ])
-}
-
-fn t_part(test: Option<&TestMetrics>) -> Option<String> {
-    test.and_then(|t| t.part.clone())
 }
 
 /// Extra numbers computed from predictions.csv for a classification head.
 pub(crate) struct Computed {
-    /// ROC AUC from the probabilities (binary heads).
-    pub auc: Option<f64>,
     /// Expected calibration error (10 bins).
     pub ece: Option<f64>,
 }
@@ -149,16 +126,12 @@ pub(crate) struct Computed {
 pub(crate) fn classification_tables(c: &ClassMetrics, computed: Option<&Computed>) -> String {
     let mut header = vec!["accuracy", "1-off accuracy", "macro F1", "AUC"];
     let mut row = vec![
-        Cell::Num(frac(c.accuracy)),
-        Cell::Num(if c.ordinal == Some(false) { "n/a (not ordinal)".to_owned() } else { frac(c.one_off) }),
-        Cell::Num(frac(c.macro_f1)),
+        Cell::Num(frac(Some(c.accuracy))),
+        Cell::Num(if c.ordinal { frac(c.one_off) } else { "n/a (not ordinal)".to_owned() }),
+        Cell::Num(frac(Some(c.macro_f1))),
         Cell::Num(frac(c.auc)),
     ];
     if let Some(computed) = computed {
-        if c.classes.len() == 2 {
-            header.push("AUC (from predictions.csv)");
-            row.push(Cell::Num(frac(computed.auc)));
-        }
         header.push("ECE, 10 bins (from predictions.csv)");
         row.push(Cell::Num(frac(computed.ece)));
     }
@@ -169,10 +142,10 @@ pub(crate) fn classification_tables(c: &ClassMetrics, computed: Option<&Computed
         .map(|p| {
             vec![
                 Cell::Text(p.class.clone()),
-                Cell::Num(frac(p.precision)),
-                Cell::Num(frac(p.recall)),
-                Cell::Num(frac(p.f1)),
-                Cell::Num(p.support.map_or("n/a".to_owned(), thousands)),
+                Cell::Num(frac(Some(p.precision))),
+                Cell::Num(frac(Some(p.recall))),
+                Cell::Num(frac(Some(p.f1))),
+                Cell::Num(thousands(p.support)),
             ]
         })
         .collect();
@@ -184,7 +157,12 @@ pub(crate) fn classification_tables(c: &ClassMetrics, computed: Option<&Computed
 
 /// Summary table of a regression head.
 pub(crate) fn regression_table(r: &RegressionMetrics) -> String {
-    table("", &["MAE (years)", "RMSE (years)"], &[vec![Cell::Num(years(r.mae)), Cell::Num(years(r.rmse))]], |_| None)
+    table(
+        "",
+        &["MAE (years)", "RMSE (years)"],
+        &[vec![Cell::Num(years(Some(r.mae))), Cell::Num(years(Some(r.rmse)))]],
+        |_| None,
+    )
 }
 
 /// The per-epoch metrics table.
@@ -331,9 +309,9 @@ pub(crate) fn fairness(p: &Predictions) -> String {
 /// The data loading summary.
 pub(crate) fn load_summary(ls: &LoadSummary) -> String {
     let mut s = facts(&[
-        ("Folder", ls.folder.clone()),
-        ("Files seen", ls.seen.map(thousands)),
-        ("Faces kept", ls.kept.map(thousands)),
+        ("Folder", Some(ls.folder.display().to_string())),
+        ("Files seen", Some(thousands(ls.seen as u64))),
+        ("Faces kept", Some(thousands(ls.kept as u64))),
         ("Files skipped", Some(thousands(ls.skipped.len() as u64))),
     ]);
     if !ls.skipped.is_empty() {
@@ -358,14 +336,12 @@ pub(crate) fn load_summary(ls: &LoadSummary) -> String {
 /// Checks that predictions.csv agrees with test-metrics.json; returns messages for the alerts box.
 pub(crate) fn consistency(test: &TestMetrics, p: &Predictions) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(images) = test.images {
-        if images != p.file.len() as u64 {
-            out.push(format!(
-                "predictions.csv has {} rows but test-metrics.json reports {} test images.",
-                p.file.len(),
-                images
-            ));
-        }
+    if test.file.images != p.file.len() {
+        out.push(format!(
+            "predictions.csv has {} rows but test-metrics.json reports {} test images.",
+            p.file.len(),
+            test.file.images
+        ));
     }
     for h in &p.heads {
         if let HeadPredictions::Classification { name, truth, pred, .. } = h {
@@ -376,13 +352,12 @@ pub(crate) fn consistency(test: &TestMetrics, p: &Predictions) -> Vec<String> {
             if truth.is_empty() {
                 continue;
             }
-            let acc = truth.iter().zip(pred).filter(|(t, p)| t == p).count() as f64 / truth.len() as f64;
-            if let Some(a) = c.accuracy {
-                if (a - acc).abs() > 0.0015 {
-                    out.push(format!(
-                        "head \"{name}\": accuracy from predictions.csv ({acc:.3}) differs from test-metrics.json ({a:.3})."
-                    ));
-                }
+            let acc = metrics::accuracy(truth, pred);
+            let a = c.accuracy;
+            if (a - acc).abs() > 0.0015 {
+                out.push(format!(
+                    "head \"{name}\": accuracy from predictions.csv ({acc:.3}) differs from test-metrics.json ({a:.3})."
+                ));
             }
         }
     }

@@ -27,7 +27,7 @@ use runner::data::Data;
 use runner::heads::Heads;
 use runner::optim::Optimizer;
 use runner::progress::EpochBar;
-use runner::train::train_epoch;
+use runner::train::{train_epoch, EpochOutcome};
 use runner::Experiment;
 use tch::{nn, Device};
 
@@ -113,8 +113,7 @@ fn epoch(path: &Path, a: &Args) -> Result<String, Box<dyn std::error::Error>> {
     let start_train = Instant::now();
     let lr = exp.optimizer.lr;
     let batch = exp.train.batch_size;
-    train_epoch(net.as_ref(), &data, &heads, &mut opt, &train, batch, lr, Device::Cpu, &exp.augment, &bar)
-        .map_err(|(step, v)| format!("loss {v} at step {step}"))?;
+    trained(train_epoch(net.as_ref(), &data, &heads, &mut opt, &train, batch, lr, Device::Cpu, &exp.augment, &bar))?;
     let train_s = start_train.elapsed().as_secs_f64();
     let json = serde_json::json!({
         "tool": "agelab",
@@ -154,7 +153,7 @@ fn bench(path: &Path, a: &Args) -> Result<String, Box<dyn std::error::Error>> {
     let bar = EpochBar::new(false, 1, 1, 0);
     let mut epoch = |steps: usize| -> Result<f64, String> {
         let start = Instant::now();
-        train_epoch(
+        trained(train_epoch(
             net.as_ref(),
             &data,
             &heads,
@@ -165,8 +164,7 @@ fn bench(path: &Path, a: &Args) -> Result<String, Box<dyn std::error::Error>> {
             Device::Cpu,
             &exp.augment,
             &bar,
-        )
-        .map_err(|(step, v)| format!("loss {v} at step {step}"))?;
+        ))?;
         Ok((steps * batch) as f64 / start.elapsed().as_secs_f64())
     };
     epoch(a.warmup)?;
@@ -227,5 +225,13 @@ fn main() {
                 std::process::exit(1)
             }
         }
+    }
+}
+
+/// An epoch that trained to its end, or why not.
+fn trained(outcome: Result<EpochOutcome, runner::RunnerError>) -> Result<(), String> {
+    match outcome.map_err(|e| e.to_string())? {
+        EpochOutcome::Completed(_) => Ok(()),
+        EpochOutcome::Diverged { step, loss } => Err(format!("loss {loss} at step {step}")),
     }
 }

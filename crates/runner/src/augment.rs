@@ -7,17 +7,18 @@ use tch::{Kind, Tensor};
 
 use crate::config::AugmentConfig;
 use crate::evaluate::Crops;
+use crate::RunnerError;
 
 /// Applies the configured training augmentation.
-pub fn train_view(x: &Tensor, cfg: &AugmentConfig) -> Tensor {
+pub fn train_view(x: &Tensor, cfg: &AugmentConfig) -> Result<Tensor, RunnerError> {
     let mut x = x.shallow_clone();
     if let Some(crop) = cfg.crop {
-        x = random_crops(&x, crop as i64);
+        x = random_crops(&x, crop as i64)?;
     }
     if cfg.pad_crop > 0 {
         let p = cfg.pad_crop as i64;
         let side = x.size()[3];
-        x = random_crops(&x.constant_pad_nd([p, p, p, p]), side);
+        x = random_crops(&x.constant_pad_nd([p, p, p, p]), side)?;
     }
     if cfg.flip {
         let n = x.size()[0];
@@ -32,21 +33,24 @@ pub fn train_view(x: &Tensor, cfg: &AugmentConfig) -> Tensor {
         let mean = x.mean_dim([1i64, 2, 3].as_slice(), true, Kind::Float);
         x = ((&x - &mean) * contrast + &mean * brightness).clamp(0.0, 1.0);
     }
-    x
+    Ok(x)
 }
 
 /// One random `side x side` crop per image.
-fn random_crops(x: &Tensor, side: i64) -> Tensor {
+fn random_crops(x: &Tensor, side: i64) -> Result<Tensor, RunnerError> {
     let s = x.size();
     let (n, h, w) = (s[0], s[2], s[3]);
     if h == side && w == side {
-        return x.shallow_clone();
+        return Ok(x.shallow_clone());
     }
-    let ys = Vec::<i64>::try_from(&Tensor::randint(h - side + 1, [n], (Kind::Int64, x.device()))).unwrap_or_default();
-    let xs = Vec::<i64>::try_from(&Tensor::randint(w - side + 1, [n], (Kind::Int64, x.device()))).unwrap_or_default();
+    let offsets = |range: i64| {
+        Vec::<i64>::try_from(&Tensor::randint(range, [n], (Kind::Int64, x.device())))
+            .map_err(RunnerError::tensor("random crop offsets"))
+    };
+    let (ys, xs) = (offsets(h - side + 1)?, offsets(w - side + 1)?);
     let crops: Vec<Tensor> =
         (0..n as usize).map(|i| x.get(i as i64).narrow(1, ys[i], side).narrow(2, xs[i], side)).collect();
-    Tensor::stack(&crops, 0)
+    Ok(Tensor::stack(&crops, 0))
 }
 
 /// The views a test batch is evaluated on; outputs over views are averaged.
@@ -104,7 +108,7 @@ mod tests {
         assert_eq!(Crops::named("flipped", 8), None);
         let cfg = AugmentConfig { flip: true, pad_crop: 2, crop: Some(6), ten_crop_test: false, color_jitter: 0.1 };
         tch::manual_seed(0);
-        let t = train_view(&(x / 384.0), &cfg);
+        let t = train_view(&(x / 384.0), &cfg).unwrap();
         assert_eq!(t.size(), vec![2, 3, 6, 6]);
         assert!(t.max().double_value(&[]) <= 1.0 && t.min().double_value(&[]) >= 0.0);
     }

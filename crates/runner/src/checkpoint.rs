@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Tensor};
 
 use crate::optim::Optimizer;
-use crate::rundir::{tmp_path, write_atomic};
 use crate::RunnerError;
+use runfolder::{tmp_path, write_atomic};
 
 /// Progress of a run, as of its last checkpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

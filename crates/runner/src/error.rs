@@ -36,6 +36,17 @@ pub enum RunnerError {
         /// What was expected.
         message: String,
     },
+    /// A run-folder file could not be written or read back (names the file, line and column).
+    #[error(transparent)]
+    Files(#[from] runfolder::RunFolderError),
+    /// A tensor could not be read back into plain numbers (labels, predictions, crop offsets).
+    #[error("reading {what} out of a tensor: {source}")]
+    TensorData {
+        /// What was being read.
+        what: &'static str,
+        /// libtorch's error.
+        source: tch::TchError,
+    },
     /// Training diverged.
     #[error("training stopped at epoch {epoch}, step {step}: the loss is {value} (not finite). \
 The last good checkpoint is kept in {}; try a lower learning rate.", checkpoint.display())]
@@ -54,5 +65,10 @@ The last good checkpoint is kept in {}; try a lower learning rate.", checkpoint.
 impl RunnerError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         RunnerError::Io { path: path.into(), source }
+    }
+
+    /// A tensor-to-vector conversion's error, saying what was being read.
+    pub(crate) fn tensor(what: &'static str) -> impl FnOnce(tch::TchError) -> RunnerError {
+        move |source| RunnerError::TensorData { what, source }
     }
 }

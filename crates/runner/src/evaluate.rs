@@ -2,9 +2,14 @@
 
 use tch::{nn::ModuleT, Device, Kind, Tensor};
 
+use std::collections::BTreeMap;
+
+use runfolder::{HeadMetrics, Predictions};
+
 use crate::data::Data;
 use crate::heads::{Decoded, Heads, Truth};
-use crate::metrics::HeadOutputs;
+use crate::outputs::HeadOutputs;
+use crate::RunnerError;
 
 /// Outputs of a model on some faces.
 pub struct Evaluation {
@@ -17,6 +22,29 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// Every head's figures, keyed by head name, as `test-metrics.json` stores them.
+    pub fn summarize(&self, heads: &Heads) -> BTreeMap<String, HeadMetrics> {
+        heads
+            .tasks
+            .iter()
+            .zip(&self.heads)
+            .map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal())))
+            .collect()
+    }
+
+    /// The per-face rows of `predictions.csv`: each face's true labels from its name, then every
+    /// head's truth, prediction and (classification) probabilities.
+    pub fn predictions(&self, data: &Data, heads: &Heads) -> Predictions {
+        let faces: Vec<_> = self.indices.iter().map(|&i| &data.faces[i as usize]).collect();
+        Predictions {
+            file: faces.iter().map(|f| f.file.clone()).collect(),
+            age: faces.iter().map(|f| f64::from(f.age)).collect(),
+            gender: faces.iter().map(|f| Some(f.gender.index() as u8)).collect(),
+            race: faces.iter().map(|f| Some(f.race.index() as u8)).collect(),
+            heads: heads.tasks.iter().zip(&self.heads).map(|(t, o)| o.predictions(&t.name, t.kind.classes())).collect(),
+        }
+    }
+
     /// Several models' outputs on the same faces averaged per face (class probabilities, ages in
     /// years, losses): an ensemble's evaluation. One evaluation comes back unchanged.
     ///
@@ -56,31 +84,8 @@ impl Evaluation {
     }
 }
 
-/// How test images are cropped when the experiment trains on random crops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Crops {
-    /// The whole image (no crop configured).
-    Full,
-    /// The centre crop of this side.
-    Centre(i64),
-    /// The centre crop of this side (the whole image when it is the image's side) and its
-    /// mirror, outputs averaged: faces are left-right symmetric, so the mirror is a free second look.
-    Mirror(i64),
-    /// Ten crops of this side (corners, centre, and mirrors), outputs averaged.
-    Ten(i64),
-}
-
-impl Crops {
-    /// The views asked for by name (`single`, `mirror`, `ten`) on images whose crop side is `side`.
-    pub fn named(name: &str, side: i64) -> Option<Crops> {
-        match name {
-            "single" => Some(Crops::Centre(side)),
-            "mirror" => Some(Crops::Mirror(side)),
-            "ten" => Some(Crops::Ten(side)),
-            _ => None,
-        }
-    }
-}
+/// How test images are looked at (the run folder's `View`, recorded in `evaluation.json`).
+pub use runfolder::View as Crops;
 
 /// Runs `net` over `indices` in batches of `batch`.
 pub fn evaluate(
@@ -91,7 +96,7 @@ pub fn evaluate(
     batch: usize,
     device: Device,
     crops: Crops,
-) -> Evaluation {
+) -> Result<Evaluation, RunnerError> {
     let mut loss_sum = 0.0;
     let mut outs: Vec<HeadOutputs> = heads
         .tasks
@@ -101,7 +106,7 @@ pub fn evaluate(
             None => HeadOutputs::Values { pred: Vec::new(), truth: Vec::new() },
         })
         .collect();
-    tch::no_grad(|| {
+    tch::no_grad(|| -> Result<(), RunnerError> {
         for chunk in indices.chunks(batch.max(1)) {
             let (x, ys) = data.batch(chunk, device);
             let views = crate::augment::test_views(&x, crops);
@@ -110,13 +115,13 @@ pub fn evaluate(
             loss_sum += loss.double_value(&[]) * chunk.len() as f64;
             for (i, acc) in outs.iter_mut().enumerate() {
                 let decoded: Vec<Decoded> = outputs.iter().map(|o| heads.decode(o, i)).collect();
-                match (acc, heads.truth(&ys[i], i)) {
+                match (acc, heads.truth(&ys[i], i)?) {
                     (HeadOutputs::Classes { probs, truth, .. }, Truth::Classes(t)) => {
                         let mean = mean_of(decoded.into_iter().map(|d| match d {
                             Decoded::Probs(p) => p,
                             Decoded::Values(v) => v,
                         }));
-                        probs.extend(to_f32(&mean));
+                        probs.extend(to_f32(&mean)?);
                         truth.extend(t);
                     }
                     (HeadOutputs::Values { pred, truth }, Truth::Values(t)) => {
@@ -124,16 +129,17 @@ pub fn evaluate(
                             Decoded::Probs(p) => p,
                             Decoded::Values(v) => v,
                         }));
-                        pred.extend(to_f32(&mean).into_iter().map(f64::from));
+                        pred.extend(to_f32(&mean)?.into_iter().map(f64::from));
                         truth.extend(t);
                     }
                     _ => unreachable!("a head's outputs and labels agree in kind"),
                 }
             }
         }
-    });
+        Ok(())
+    })?;
     let n = indices.len().max(1) as f64;
-    Evaluation { indices: indices.to_vec(), loss: loss_sum / n, heads: outs }
+    Ok(Evaluation { indices: indices.to_vec(), loss: loss_sum / n, heads: outs })
 }
 
 fn mean_of(ts: impl Iterator<Item = Tensor>) -> Tensor {
@@ -144,8 +150,9 @@ fn mean_of(ts: impl Iterator<Item = Tensor>) -> Tensor {
     Tensor::stack(&ts, 0).mean_dim(0, false, Kind::Float)
 }
 
-fn to_f32(t: &Tensor) -> Vec<f32> {
-    Vec::<f32>::try_from(&t.to_kind(Kind::Float).to_device(Device::Cpu).contiguous().view(-1)).expect("float tensor")
+fn to_f32(t: &Tensor) -> Result<Vec<f32>, RunnerError> {
+    Vec::<f32>::try_from(&t.to_kind(Kind::Float).to_device(Device::Cpu).contiguous().view(-1))
+        .map_err(RunnerError::tensor("model outputs"))
 }
 
 #[cfg(test)]

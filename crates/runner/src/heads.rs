@@ -5,6 +5,7 @@ use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::config::{Activation, HeadKind, Loss, Task};
 use crate::data::AGE_SCALE;
+use crate::RunnerError;
 
 /// A head's decoded predictions for a batch.
 pub enum Decoded {
@@ -89,14 +90,15 @@ impl Heads {
     }
 
     /// True labels of head `i` for metrics: class indices (`i64`) or ages in years (`f64`).
-    pub fn truth(&self, labels: &Tensor, i: usize) -> Truth {
-        match &self.tasks[i].kind {
+    pub fn truth(&self, labels: &Tensor, i: usize) -> Result<Truth, RunnerError> {
+        Ok(match &self.tasks[i].kind {
             HeadKind::Classes { .. } | HeadKind::BinaryLogit { .. } | HeadKind::ClassIndex { .. } => Truth::Classes(
-                Vec::<i64>::try_from(&labels.to_kind(Kind::Int64).to_device(Device::Cpu)).unwrap_or_default(),
+                Vec::<i64>::try_from(&labels.to_kind(Kind::Int64).to_device(Device::Cpu))
+                    .map_err(RunnerError::tensor("class labels"))?,
             ),
-            HeadKind::Regress => Truth::Values(to_f64(&(labels * AGE_SCALE)).into_iter().map(f64::round).collect()),
-            HeadKind::Years { .. } => Truth::Values(to_f64(labels)),
-        }
+            HeadKind::Regress => Truth::Values(to_f64(&(labels * AGE_SCALE))?.into_iter().map(f64::round).collect()),
+            HeadKind::Years { .. } => Truth::Values(to_f64(labels)?),
+        })
     }
 }
 
@@ -108,8 +110,9 @@ pub enum Truth {
     Values(Vec<f64>),
 }
 
-fn to_f64(t: &Tensor) -> Vec<f64> {
-    Vec::<f64>::try_from(&t.to_kind(Kind::Double).to_device(Device::Cpu).contiguous().view(-1)).unwrap_or_default()
+fn to_f64(t: &Tensor) -> Result<Vec<f64>, RunnerError> {
+    Vec::<f64>::try_from(&t.to_kind(Kind::Double).to_device(Device::Cpu).contiguous().view(-1))
+        .map_err(RunnerError::tensor("age labels"))
 }
 
 fn activate(o: &Tensor, act: Option<Activation>) -> Tensor {

@@ -211,24 +211,8 @@ fn different_heads(m: &Predictor, first: &Predictor) -> RunnerError {
     }
 }
 
-/// What `agelab evaluate` writes next to its metrics.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct EvaluationInfo {
-    /// The model folder evaluated (several joined by ` + `: an ensemble, outputs averaged).
-    pub model: String,
-    /// The face folder it was evaluated on.
-    pub data_root: String,
-    /// Fingerprint of the face files.
-    pub data_fingerprint: String,
-    /// Faces evaluated.
-    pub images: usize,
-    /// The test views whose outputs were averaged (`Centre(side)`, `Mirror(side)`, `Ten(side)`;
-    /// one per model of an ensemble, joined by ` + `).
-    #[serde(default)]
-    pub views: String,
-    /// What the load kept and skipped.
-    pub summary: dataset::LoadSummary,
-}
+/// What `agelab evaluate` writes next to its metrics (the run folder's `evaluation.json`).
+pub use runfolder::EvaluationInfo;
 
 impl Predictor {
     /// The side of the images the network sees (its crop, else the loaded size).
@@ -273,8 +257,8 @@ impl Predictor {
         exp.split = dataset::SplitSpec::Fraction { train: 1.0, valid: 0.0 };
         let data = crate::data::Data::load(&exp, &self.heads.tasks, Path::new("."))?;
         let all: Vec<i64> = (0..data.faces.len() as i64).collect();
-        let eval = self.outputs(&data, &all, crops);
-        write_scores(&[self], &data, eval, format!("all of {}", data_root.display()), format!("{crops:?}"), out)
+        let eval = self.outputs(&data, &all, crops)?;
+        write_scores(&[self], &data, eval, format!("all of {}", data_root.display()), vec![crops], out)
     }
 
     /// This model's split of its experiment's faces, rebuilt from its `config.toml` over the
@@ -304,7 +288,12 @@ impl Predictor {
     }
 
     /// The model's outputs on faces `idx` of `data` with the given views.
-    fn outputs(&self, data: &crate::data::Data, idx: &[i64], crops: Crops) -> crate::evaluate::Evaluation {
+    fn outputs(
+        &self,
+        data: &crate::data::Data,
+        idx: &[i64],
+        crops: Crops,
+    ) -> Result<crate::evaluate::Evaluation, RunnerError> {
         crate::evaluate::evaluate(self.net.as_ref(), data, &self.heads, idx, 256, Device::Cpu, crops)
     }
 
@@ -377,12 +366,12 @@ pub fn evaluate_part(
             }
         }
         let idx: Vec<i64> = data.split.indices(part).into_iter().map(|i| i as i64).collect();
-        evals.push(m.outputs(&data, &idx, m.crops));
+        evals.push(m.outputs(&data, &idx, m.crops)?);
         // the first model's data names the faces; the others' images are let go
         kept.get_or_insert((data, fingerprint));
     }
     let (data, _) = kept.expect("one model at least");
-    let views = models.iter().map(|m| format!("{:?}", m.crops)).collect::<Vec<_>>().join(" + ");
+    let views = models.iter().map(|m| m.crops).collect();
     write_scores(
         models,
         &data,
@@ -399,10 +388,9 @@ fn write_scores(
     data: &crate::data::Data,
     eval: crate::evaluate::Evaluation,
     part: String,
-    views: String,
+    views: Vec<Crops>,
     out: &Path,
 ) -> Result<crate::TestMetrics, RunnerError> {
-    use crate::rundir::write_atomic;
     let heads = &models[0].heads;
     let metrics = crate::TestMetrics {
         part,
@@ -410,25 +398,20 @@ fn write_scores(
         loss: eval.loss,
         // an ensemble has no one epoch: 0, as for an unknown one
         best_epoch: if models.len() == 1 { models[0].trained_epoch() } else { 0 },
-        heads: heads
-            .tasks
-            .iter()
-            .zip(&eval.heads)
-            .map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal())))
-            .collect(),
+        heads: eval.summarize(heads),
         ten_crop: None,
     };
     std::fs::create_dir_all(out).map_err(|e| RunnerError::io(out, e))?;
-    write_atomic(&out.join("test-metrics.json"), &serde_json::to_vec_pretty(&metrics).expect("serialises"))?;
-    write_atomic(&out.join("predictions.csv"), crate::train::predictions_csv(data, heads, &eval).as_bytes())?;
+    runfolder::write_json(&out.join("test-metrics.json"), &metrics)?;
+    eval.predictions(data, heads).write(&out.join("predictions.csv"))?;
     let info = EvaluationInfo {
         model: models.iter().map(|m| m.source.display().to_string()).collect::<Vec<_>>().join(" + "),
         data_root: data.root.display().to_string(),
         data_fingerprint: data.fingerprint.clone(),
         images: eval.indices.len(),
-        views,
+        views: runfolder::Views(views),
         summary: data.summary.clone(),
     };
-    write_atomic(&out.join("evaluation.json"), &serde_json::to_vec_pretty(&info).expect("serialises"))?;
+    runfolder::write_json(&out.join("evaluation.json"), &info)?;
     Ok(metrics)
 }

@@ -1,15 +1,19 @@
-//! The one training loop. Every model and task combination goes through it: forward, per-head
-//! losses, weighted sum, backward, step; validation every epoch; checkpoint every epoch; test at the
-//! end with the best epoch's weights (by the first head's validation metric).
+//! The one training loop. Every model and task combination goes through it, in named steps:
+//! [`Session::prepare`] (a fresh start or a resume), [`Session::fit_epoch`] (forward, per-head
+//! losses, weighted sum, backward, step; validation; checkpoint), [`next_step`] (the pure rule
+//! that says whether to train on or stop early), [`Session::test`] (once, with the best
+//! validation epoch's weights, by the monitored head) and [`Session::finish`].
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
+use runfolder::{
+    write_json, CurveMetric, EpochRow, HeadColumn, HeadInfo, HeadMetrics, InputInfo, Manifest, MetricsCsv, RunDir,
+    RunFolderError, RunLock, SplitSizes, Status, TestMetrics, TimingRow,
+};
 use tch::{nn, Device, Kind, Tensor};
 
 use crate::checkpoint::{load_weights, Checkpoints, TrainState};
@@ -17,11 +21,9 @@ use crate::config::{AugmentConfig, DeviceChoice, Experiment, Schedule};
 use crate::data::Data;
 use crate::evaluate::{evaluate, Crops, Evaluation};
 use crate::heads::{Decoded, Heads, Truth};
-use crate::manifest::{git_state, HeadInfo, InputInfo, Manifest, SplitSizes};
-use crate::metrics::{HeadMetrics, HeadOutputs};
+use crate::manifest::git_state;
 use crate::optim::Optimizer;
 use crate::progress::EpochBar;
-use crate::rundir::{append_line, write_atomic, RunDir};
 use crate::RunnerError;
 use dataset::Part;
 
@@ -48,45 +50,20 @@ pub struct RunOutcome {
     pub manifest: Manifest,
 }
 
-/// `test-metrics.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TestMetrics {
-    /// Which part was evaluated.
-    pub part: String,
-    /// Images evaluated.
-    pub images: usize,
-    /// Mean weighted loss.
-    pub loss: f64,
-    /// Epoch whose weights were evaluated.
-    pub best_epoch: usize,
-    /// Per head.
-    pub heads: BTreeMap<String, HeadMetrics>,
-    /// Per head, with 10-crop over-sampling (when the experiment asks for it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ten_crop: Option<BTreeMap<String, HeadMetrics>>,
-}
-
-/// One row of `metrics.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EpochRow {
-    /// 1-based epoch.
-    pub epoch: usize,
-    /// Learning rate used.
-    pub lr: f64,
-    /// Mean training loss (dropout on, as Keras reports it).
-    pub train_loss: f64,
-    /// Mean validation loss.
-    pub valid_loss: f64,
-    /// Per head: training accuracy or MAE.
-    pub train: Vec<f64>,
-    /// Per head: validation accuracy or MAE.
-    pub valid: Vec<f64>,
-}
-
-/// Starts a new run of `exp`.
+/// Starts a new run of `exp`. A start that fails before its manifest is written (missing data, a
+/// split larger than the data, a model that cannot be built) removes its folder again: it holds
+/// nothing to resume or report.
 pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunOutcome, RunnerError> {
     let dir = RunDir::create(&opts.reports, &exp.name)?;
-    execute(exp, dir, false, opts)
+    let result = execute(exp, dir.clone(), Start::Fresh, opts);
+    if result.is_err() && !dir.manifest().is_file() {
+        let _ = std::fs::remove_dir_all(dir.root());
+        // `reports/<experiment>/` too, when this run was its only one (fails harmlessly otherwise)
+        if let Some(parent) = dir.root().parent() {
+            let _ = std::fs::remove_dir(parent);
+        }
+    }
+    result
 }
 
 /// Continues an interrupted run from its last checkpoint.
@@ -94,7 +71,7 @@ pub fn resume(run_dir: &Path, opts: &RunOptions) -> Result<RunOutcome, RunnerErr
     let dir = RunDir::open(run_dir)?;
     let text = std::fs::read_to_string(dir.config()).map_err(|e| RunnerError::io(dir.config(), e))?;
     let exp = Experiment::from_toml(&text, &dir.config())?;
-    execute(&exp, dir, true, opts)
+    execute(&exp, dir, Start::Resume, opts)
 }
 
 /// What `reports/<experiment>/` already holds for an experiment: the latest run folder whose
@@ -161,324 +138,421 @@ pub fn run_continuing(exp: &Experiment, opts: &RunOptions) -> Result<PathBuf, Ru
     }
 }
 
-/// Held while a process trains in a run folder, so that a second one (a relaunched sweep, `run
-/// --continue` while the first still runs) cannot write the same checkpoints. The lock file names
-/// the process; a lock whose process is gone (killed) is taken over. Liveness is read from
-/// `/proc`, so elsewhere than Linux a lock is always taken over.
-struct RunLock {
-    path: PathBuf,
+/// Whether a run starts in an empty folder or continues one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// A new run folder: write its config, split and manifest.
+    Fresh,
+    /// An interrupted run: read its manifest and last checkpoint.
+    Resume,
 }
 
-impl RunLock {
-    fn take(dir: &RunDir) -> Result<RunLock, RunnerError> {
-        use std::io::Write as _;
-        let path = dir.root().join("lock");
-        loop {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    write!(f, "{}", std::process::id()).map_err(|e| RunnerError::io(&path, e))?;
-                    return Ok(RunLock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
-                    if let Some(pid) = holder.filter(|p| Path::new(&format!("/proc/{p}")).exists()) {
-                        return Err(RunnerError::RunFolder {
-                            path: dir.root().to_path_buf(),
-                            message: format!(
-                                "in use by process {pid} (named by {}); wait for it or stop it",
-                                path.display()
-                            ),
-                        });
-                    }
-                    std::fs::remove_file(&path).map_err(|e| RunnerError::io(&path, e))?;
-                }
-                Err(e) => return Err(RunnerError::io(&path, e)),
-            }
-        }
-    }
-}
-
-impl Drop for RunLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-fn log(dir: &RunDir, progress: bool, line: &str) -> Result<(), RunnerError> {
-    if progress {
-        eprintln!("{line}");
-    }
-    append_line(&dir.log(), line)
-}
-
-fn execute(exp: &Experiment, dir: RunDir, resuming: bool, opts: &RunOptions) -> Result<RunOutcome, RunnerError> {
+fn execute(exp: &Experiment, dir: RunDir, start: Start, opts: &RunOptions) -> Result<RunOutcome, RunnerError> {
     let _lock = RunLock::take(&dir)?;
-    let threads =
-        exp.train.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    tch::set_num_threads(threads as i32);
-    let tasks = exp.tasks().map_err(|message| RunnerError::Config { path: dir.config(), message })?;
-    let heads = Heads::new(tasks);
-    let data = Data::load(exp, &heads.tasks, &opts.project_dir)?;
-    log(&dir, opts.progress, &format!("run folder {}", dir.root().display()))?;
-    for line in data.summary.to_string().lines() {
-        log(&dir, opts.progress, line)?;
-    }
-    let files = data.files();
-    let split_fp = data.split.fingerprint(&files);
-    let [n_train, n_valid, n_test] = data.split.sizes();
-
-    let device = match exp.train.device {
-        DeviceChoice::Cpu => opts.device,
-        DeviceChoice::Cuda if tch::Cuda::is_available() => Device::Cuda(0),
-        DeviceChoice::Cuda => {
-            return Err(RunnerError::Config { path: dir.config(), message: "`train.device`: cuda asked for, but libtorch sees no CUDA device (this build is CPU-only unless LIBTORCH points at a CUDA libtorch)".into() })
-        }
-        DeviceChoice::Auto => Device::cuda_if_available(),
-    };
-    let opts = &RunOptions { device, ..opts.clone() };
-    let monitor = exp.train.monitor.as_ref().and_then(|m| heads.tasks.iter().position(|t| &t.name == m)).unwrap_or(0);
-    let crop = exp.augment.crop.map(|c| c as i64);
-    let eval_crops = crop.map(Crops::Centre).unwrap_or(Crops::Full);
-
-    tch::manual_seed(exp.seed as i64);
-    let mut vs = nn::VarStore::new(opts.device);
-    let (channels, loaded_size) = data.shape();
-    let size = crop.unwrap_or(loaded_size);
-    let built =
-        models::build_with_notes(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs())?;
-    let net = built.net;
-    let parameters = models::parameter_count(&vs);
-    write_atomic(&dir.root().join("model-summary.txt"), built.summary.to_string().as_bytes())?;
-    for note in &built.notes {
-        log(&dir, opts.progress, &format!("model: {note}"))?;
-    }
-    let mut opt = Optimizer::new(&vs, &exp.optimizer);
-    let ckpts = Checkpoints::new(dir.checkpoints());
-
-    let mut manifest;
-    let mut rows: Vec<EpochRow> = Vec::new();
-    let mut timings: Vec<(usize, f64, f64)> = Vec::new();
-    let mut state = TrainState {
-        epoch: 0,
-        weights: String::new(),
-        optimizer: String::new(),
-        best_epoch: 0,
-        best_score: f64::NEG_INFINITY,
-        best_score_bits: None,
-    };
-    if resuming {
-        manifest = read_json::<Manifest>(&dir.manifest())?;
-        if manifest.threads != threads {
-            // libtorch's sums depend on the thread count: the rest of the run will not match an
-            // unbroken one bit for bit (set `train.threads` to keep it)
-            log(
-                &dir,
-                opts.progress,
-                &format!(
-                    "warning: resuming on {threads} thread(s), the run started on {}; its figures may differ slightly from an unbroken run's",
-                    manifest.threads
-                ),
-            )?;
-        }
-        if manifest.split_fingerprint != split_fp {
-            return Err(RunnerError::RunFolder {
-                path: dir.manifest(),
-                message: format!(
-                    "cannot resume: the data or split changed (split fingerprint {} now, {} when the run started)",
-                    split_fp, manifest.split_fingerprint
-                ),
-            });
-        }
-        for name in ckpts.remove_stale_temps() {
-            log(&dir, opts.progress, &format!("removed {name}, half-written when the run was stopped"))?;
-        }
-        if let Some(saved) = ckpts.load_state()? {
-            ckpts.restore(&saved, &mut vs, &mut opt)?;
-            ckpts.repair_best(&saved)?;
-            rows = read_metrics(&dir.metrics(), &heads)?.into_iter().take(saved.epoch).collect();
-            timings = read_timings(&dir.root().join("timing.csv")).into_iter().take(saved.epoch).collect();
-            log(
-                &dir,
-                opts.progress,
-                &format!("resuming after epoch {} (best so far: epoch {})", saved.epoch, saved.best_epoch),
-            )?;
-            state = saved;
-        }
-        manifest.status = "running".into();
-    } else {
-        write_atomic(&dir.config(), exp.to_toml().as_bytes())?;
-        write_atomic(&dir.load_summary(), &serde_json::to_vec_pretty(&data.summary).expect("serialises"))?;
-        write_atomic(&dir.split(), data.split.listing(&files).as_bytes())?;
-        let (git_commit, git_dirty) = git_state(&opts.project_dir);
-        manifest = Manifest {
-            experiment: exp.name.clone(),
-            run_id: dir.id(),
-            agelab_version: env!("CARGO_PKG_VERSION").into(),
-            libtorch_version: "2.13.0".into(),
-            git_commit,
-            git_dirty,
-            seed: exp.seed,
-            device: format!("{:?}", opts.device).to_lowercase(),
-            threads,
-            data_root: data.root.display().to_string(),
-            data_fingerprint: data.fingerprint.clone(),
-            split_fingerprint: split_fp.clone(),
-            split_sizes: SplitSizes { train: n_train, valid: n_valid, test: n_test },
-            model: exp.model.name().into(),
-            parameters,
-            multiply_adds: built.summary.mult_adds,
-            input: InputInfo { channels, size },
-            heads: heads
-                .tasks
-                .iter()
-                .map(|t| HeadInfo {
-                    name: t.name.clone(),
-                    outputs: t.outputs(),
-                    classes: t.kind.classes().map(|c| c.to_vec()),
-                })
-                .collect(),
-            started: chrono::Utc::now().to_rfc3339(),
-            finished: None,
-            train_seconds: 0.0,
-            warnings: heads.tasks.iter().filter_map(|t| t.flaw()).chain(data_warnings(&data, &heads)).collect(),
-            status: "running".into(),
-        };
-    }
-    write_atomic(&dir.manifest(), &serde_json::to_vec_pretty(&manifest).expect("serialises"))?;
-    log(
-        &dir,
-        opts.progress,
-        &format!(
-            "model {} ({} parameters) on {}x{}x{}; split {} train / {} valid / {} test; {} thread(s)",
-            exp.model.name(),
-            parameters,
-            channels,
-            size,
-            size,
-            n_train,
-            n_valid,
-            n_test,
-            threads
-        ),
-    )?;
-    for w in &manifest.warnings {
-        log(&dir, opts.progress, &format!("warning: {w}"))?;
-    }
-
-    let train_idx: Vec<i64> = data.split.indices(Part::Train).into_iter().map(|i| i as i64).collect();
-    let valid_idx: Vec<i64> = data.split.indices(Part::Valid).into_iter().map(|i| i as i64).collect();
-    let test_idx: Vec<i64> = data.split.indices(Part::Test).into_iter().map(|i| i as i64).collect();
-    let batch = exp.train.batch_size;
-
-    for epoch in state.epoch + 1..=exp.train.epochs {
-        if let Some(p) = exp.train.patience {
-            if state.best_epoch > 0 && epoch - 1 - state.best_epoch >= p {
-                log(
-                    &dir,
-                    opts.progress,
-                    &format!(
-                        "early stop: no improvement of '{}' for {p} epochs (best: epoch {})",
-                        heads.tasks[monitor].name, state.best_epoch
-                    ),
-                )?;
+    let mut session = Session::prepare(exp, dir, start, opts)?;
+    loop {
+        match next_step(session.state.epoch, session.state.best_epoch, exp.train.epochs, exp.train.patience) {
+            Step::Train(epoch) => session.fit_epoch(epoch)?,
+            Step::EarlyStop { patience, best_epoch } => {
+                let line = format!(
+                    "early stop: no improvement of '{}' for {patience} epochs (best: epoch {best_epoch})",
+                    session.heads.tasks[session.monitor].name
+                );
+                session.log(&line)?;
                 break;
             }
+            Step::Done => break,
         }
-        let lr = learning_rate(&exp.train.schedule, exp.optimizer.lr, epoch, exp.train.epochs, &rows, monitor, &heads);
+    }
+    let (test, eval) = session.test()?;
+    session.finish(test, &eval)
+}
+
+/// What to do after `completed` epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Train this epoch (1-based).
+    Train(usize),
+    /// Stop: the monitored head has not improved for `patience` epochs since `best_epoch`.
+    EarlyStop {
+        /// Epochs without improvement allowed.
+        patience: usize,
+        /// The best epoch so far.
+        best_epoch: usize,
+    },
+    /// All epochs are done.
+    Done,
+}
+
+/// The next step after `completed` epochs, the best of which was `best_epoch` (0: none yet), out of
+/// `epochs`, stopping early after `patience` epochs without improvement. A pure function of the
+/// checkpointed state, so a resumed run takes the same decisions as an unbroken one.
+pub fn next_step(completed: usize, best_epoch: usize, epochs: usize, patience: Option<usize>) -> Step {
+    if completed >= epochs {
+        return Step::Done;
+    }
+    match patience {
+        Some(p) if best_epoch > 0 && completed - best_epoch >= p => Step::EarlyStop { patience: p, best_epoch },
+        _ => Step::Train(completed + 1),
+    }
+}
+
+/// Whether an epoch scoring `score` (higher is better) becomes the best one. Without validation
+/// faces every epoch is, so the last one is tested.
+pub fn improves(score: f64, best_score: f64, has_valid: bool) -> bool {
+    !has_valid || score > best_score
+}
+
+/// Face indices of the three parts.
+struct Parts {
+    train: Vec<i64>,
+    valid: Vec<i64>,
+    test: Vec<i64>,
+}
+
+/// A run in progress: the model, its data and everything its folder records.
+pub struct Session<'a> {
+    exp: &'a Experiment,
+    dir: RunDir,
+    progress: bool,
+    device: Device,
+    heads: Heads,
+    data: Data,
+    parts: Parts,
+    net: models::Net,
+    vs: nn::VarStore,
+    opt: Optimizer,
+    ckpts: Checkpoints,
+    manifest: Manifest,
+    history: MetricsCsv,
+    timings: Vec<TimingRow>,
+    state: TrainState,
+    /// Index of the head whose validation figure chooses the best epoch.
+    monitor: usize,
+    /// The training crop side, when the experiment crops.
+    crop: Option<i64>,
+}
+
+impl<'a> Session<'a> {
+    /// Loads the data, builds the model and the optimiser, and either writes a fresh run's
+    /// config, load summary, split and manifest, or restores an interrupted run's last checkpoint.
+    fn prepare(exp: &'a Experiment, dir: RunDir, start: Start, opts: &RunOptions) -> Result<Session<'a>, RunnerError> {
+        let threads =
+            exp.train.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        tch::set_num_threads(threads as i32);
+        let tasks = exp.tasks().map_err(|message| RunnerError::Config { path: dir.config(), message })?;
+        let heads = Heads::new(tasks);
+        let data = Data::load(exp, &heads.tasks, &opts.project_dir)?;
+        let log = |line: &str| log_line(&dir, opts.progress, line);
+        log(&format!("run folder {}", dir.root().display()))?;
+        for line in data.summary.to_string().lines() {
+            log(line)?;
+        }
+        let device = match exp.train.device {
+            DeviceChoice::Cpu => opts.device,
+            DeviceChoice::Cuda if tch::Cuda::is_available() => Device::Cuda(0),
+            DeviceChoice::Cuda => {
+                return Err(RunnerError::Config { path: dir.config(), message: "`train.device`: cuda asked for, but libtorch sees no CUDA device (this build is CPU-only unless LIBTORCH points at a CUDA libtorch)".into() })
+            }
+            DeviceChoice::Auto => Device::cuda_if_available(),
+        };
+        let monitor =
+            exp.train.monitor.as_ref().and_then(|m| heads.tasks.iter().position(|t| &t.name == m)).unwrap_or(0);
+        let crop = exp.augment.crop.map(|c| c as i64);
+
+        tch::manual_seed(exp.seed as i64);
+        let mut vs = nn::VarStore::new(device);
+        let (channels, loaded_size) = data.shape();
+        let size = crop.unwrap_or(loaded_size);
+        let built =
+            models::build_with_notes(&exp.model, &vs.root(), models::InputShape { channels, size }, &heads.specs())?;
+        let parameters = models::parameter_count(&vs);
+        runfolder::write_atomic(&dir.model_summary(), built.summary.to_string().as_bytes())?;
+        for note in &built.notes {
+            log(&format!("model: {note}"))?;
+        }
+        let mut opt = Optimizer::new(&vs, &exp.optimizer);
+        let ckpts = Checkpoints::new(dir.checkpoints());
+        let split_fingerprint = data.split.fingerprint(&data.files());
+        let columns = heads
+            .tasks
+            .iter()
+            .map(|t| HeadColumn {
+                name: t.name.clone(),
+                metric: if t.kind.classes().is_some() { CurveMetric::Accuracy } else { CurveMetric::Mae },
+            })
+            .collect();
+        let mut history = MetricsCsv { heads: columns, rows: Vec::new() };
+        let mut timings = Vec::new();
+        let mut state = TrainState {
+            epoch: 0,
+            weights: String::new(),
+            optimizer: String::new(),
+            best_epoch: 0,
+            best_score: f64::NEG_INFINITY,
+            best_score_bits: None,
+        };
+        let manifest = match start {
+            Start::Resume => {
+                let mut manifest: Manifest = runfolder::read_json(&dir.manifest(), "the run's manifest")?;
+                if manifest.threads != threads {
+                    // libtorch's sums depend on the thread count: the rest of the run will not match an
+                    // unbroken one bit for bit (set `train.threads` to keep it)
+                    log(&format!(
+                        "warning: resuming on {threads} thread(s), the run started on {}; its figures may differ slightly from an unbroken run's",
+                        manifest.threads
+                    ))?;
+                }
+                if manifest.split_fingerprint != split_fingerprint {
+                    return Err(RunnerError::RunFolder {
+                        path: dir.manifest(),
+                        message: format!(
+                            "cannot resume: the data or split changed (split fingerprint {} now, {} when the run started)",
+                            split_fingerprint, manifest.split_fingerprint
+                        ),
+                    });
+                }
+                for name in ckpts.remove_stale_temps() {
+                    log(&format!("removed {name}, half-written when the run was stopped"))?;
+                }
+                if let Some(saved) = ckpts.load_state()? {
+                    ckpts.restore(&saved, &mut vs, &mut opt)?;
+                    ckpts.repair_best(&saved)?;
+                    let recorded = read_or_empty(MetricsCsv::read(&dir.metrics()))?;
+                    if let Some(recorded) = recorded {
+                        if recorded.heads != history.heads {
+                            return Err(RunnerError::RunFolder {
+                                path: dir.metrics(),
+                                message: "cannot resume: its head columns are not the experiment's heads".into(),
+                            });
+                        }
+                        history.rows = recorded.rows.into_iter().take(saved.epoch).collect();
+                    }
+                    timings = read_or_empty(TimingRow::read(&dir.timing()))?.unwrap_or_default();
+                    timings.truncate(saved.epoch);
+                    log(&format!("resuming after epoch {} (best so far: epoch {})", saved.epoch, saved.best_epoch))?;
+                    state = saved;
+                }
+                manifest.status = Status::Running;
+                manifest
+            }
+            Start::Fresh => {
+                runfolder::write_atomic(&dir.config(), exp.to_toml().as_bytes())?;
+                write_json(&dir.load_summary(), &data.summary)?;
+                runfolder::write_atomic(&dir.split(), data.split.listing(&data.files()).as_bytes())?;
+                let [train, valid, test] = data.split.sizes();
+                let (git_commit, git_dirty) = git_state(&opts.project_dir);
+                let mut warnings: Vec<String> = heads.tasks.iter().filter_map(|t| t.flaw()).collect();
+                warnings.extend(data_warnings(&data, &heads)?);
+                Manifest {
+                    experiment: exp.name.clone(),
+                    run_id: dir.id(),
+                    agelab_version: env!("CARGO_PKG_VERSION").into(),
+                    libtorch_version: "2.13.0".into(),
+                    git_commit,
+                    git_dirty,
+                    seed: exp.seed,
+                    device: format!("{device:?}").to_lowercase(),
+                    threads,
+                    data_root: data.root.display().to_string(),
+                    data_fingerprint: data.fingerprint.clone(),
+                    split_fingerprint,
+                    split_sizes: SplitSizes { train, valid, test },
+                    model: exp.model.name().into(),
+                    parameters,
+                    multiply_adds: built.summary.mult_adds,
+                    input: InputInfo { channels, size },
+                    heads: heads
+                        .tasks
+                        .iter()
+                        .map(|t| HeadInfo {
+                            name: t.name.clone(),
+                            outputs: t.outputs(),
+                            classes: t.kind.classes().map(|c| c.to_vec()),
+                        })
+                        .collect(),
+                    started: chrono::Utc::now().to_rfc3339(),
+                    finished: None,
+                    train_seconds: 0.0,
+                    warnings,
+                    status: Status::Running,
+                }
+            }
+        };
+        write_json(&dir.manifest(), &manifest)?;
+        let [n_train, n_valid, n_test] = data.split.sizes();
+        log(&format!(
+            "model {} ({parameters} parameters) on {channels}x{size}x{size}; split {n_train} train / {n_valid} valid / {n_test} test; {threads} thread(s)",
+            exp.model.name(),
+        ))?;
+        for w in &manifest.warnings {
+            log(&format!("warning: {w}"))?;
+        }
+        let part = |p: Part| data.split.indices(p).into_iter().map(|i| i as i64).collect::<Vec<i64>>();
+        let parts = Parts { train: part(Part::Train), valid: part(Part::Valid), test: part(Part::Test) };
+        Ok(Session {
+            exp,
+            dir,
+            progress: opts.progress,
+            device,
+            heads,
+            data,
+            parts,
+            net: built.net,
+            vs,
+            opt,
+            ckpts,
+            manifest,
+            history,
+            timings,
+            state,
+            monitor,
+            crop,
+        })
+    }
+
+    fn log(&self, line: &str) -> Result<(), RunnerError> {
+        log_line(&self.dir, self.progress, line)
+    }
+
+    /// The views validation and test look at: the centre crop when training crops, else the whole image.
+    fn eval_crops(&self) -> Crops {
+        self.crop.map(Crops::Centre).unwrap_or(Crops::Full)
+    }
+
+    /// Trains epoch `epoch`, validates, records its row and timing, and checkpoints it.
+    fn fit_epoch(&mut self, epoch: usize) -> Result<(), RunnerError> {
+        let exp = self.exp;
+        let batch = exp.train.batch_size;
+        let lr = learning_rate(
+            &exp.train.schedule,
+            exp.optimizer.lr,
+            epoch,
+            exp.train.epochs,
+            &self.history.rows,
+            self.monitor,
+            &self.heads,
+        );
         // Per-epoch seeds: a resumed run draws the same batches and dropout masks as an unbroken one.
         tch::manual_seed(exp.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64) as i64);
-        let mut order = train_idx.clone();
+        let mut order = self.parts.train.clone();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(exp.seed.wrapping_add(epoch as u64 * 7919)));
-        let bar = EpochBar::new(opts.progress, epoch, exp.train.epochs, order.len().div_ceil(batch) as u64);
+        let bar = EpochBar::new(self.progress, epoch, exp.train.epochs, order.len().div_ceil(batch) as u64);
         let start = Instant::now();
-        let sums = match train_epoch(
-            net.as_ref(),
-            &data,
-            &heads,
-            &mut opt,
+        let outcome = train_epoch(
+            self.net.as_ref(),
+            &self.data,
+            &self.heads,
+            &mut self.opt,
             &order,
             batch,
             lr,
-            opts.device,
+            self.device,
             &exp.augment,
             &bar,
-        ) {
-            Ok(sums) => sums,
-            Err((step, value)) => {
-                manifest.status = format!("failed: loss {value} at epoch {epoch}, step {step}");
-                write_atomic(&dir.manifest(), &serde_json::to_vec_pretty(&manifest).expect("serialises"))?;
-                return Err(RunnerError::Diverged { epoch, step, value, checkpoint: dir.checkpoints() });
+        )?;
+        let sums = match outcome {
+            EpochOutcome::Completed(sums) => sums,
+            EpochOutcome::Diverged { step, loss } => {
+                self.manifest.status = Status::Failed { reason: format!("loss {loss} at epoch {epoch}, step {step}") };
+                write_json(&self.dir.manifest(), &self.manifest)?;
+                return Err(RunnerError::Diverged { epoch, step, value: loss, checkpoint: self.dir.checkpoints() });
             }
         };
-        let (loss_sum, head_sums, seen) = (sums.loss, sums.heads, sums.images);
         bar.finish();
         let seconds = start.elapsed().as_secs_f64();
-        let valid = evaluate(net.as_ref(), &data, &heads, &valid_idx, batch, opts.device, eval_crops);
+        let valid = evaluate(
+            self.net.as_ref(),
+            &self.data,
+            &self.heads,
+            &self.parts.valid,
+            batch,
+            self.device,
+            self.eval_crops(),
+        )?;
+        let seen = sums.images.max(1) as f64;
         let row = EpochRow {
             epoch,
             lr,
-            train_loss: loss_sum / seen.max(1) as f64,
+            train_loss: sums.loss / seen,
             valid_loss: valid.loss,
-            train: head_sums.iter().map(|s| s / seen.max(1) as f64).collect(),
-            valid: valid.heads.iter().map(HeadOutputs::headline).collect(),
+            train: sums.heads.iter().map(|s| s / seen).collect(),
+            valid: valid.heads.iter().map(|h| h.headline()).collect(),
         };
-        log(&dir, opts.progress, &epoch_line(&row, &heads, seconds, seen))?;
-        rows.push(row);
-        timings.push((epoch, seconds, seen as f64 / seconds));
-        write_atomic(&dir.metrics(), metrics_csv(&rows, &heads).as_bytes())?;
-        write_atomic(&dir.root().join("timing.csv"), timing_csv(&timings).as_bytes())?;
+        self.log(&epoch_line(&row, &self.heads, seconds, sums.images))?;
+        self.history.rows.push(row);
+        self.timings.push(TimingRow { epoch, seconds, train_images_per_s: sums.images as f64 / seconds });
+        self.history.write(&self.dir.metrics())?;
+        TimingRow::write(&self.timings, &self.dir.timing())?;
 
-        let score = selection_score(&valid, &heads, monitor);
-        let is_best = valid_idx.is_empty() || score > state.best_score;
-        state.epoch = epoch;
-        state.weights = format!("epoch-{epoch:03}.safetensors");
-        state.optimizer = format!("epoch-{epoch:03}-optimizer.safetensors");
+        let score = selection_score(&valid, &self.heads, self.monitor);
+        let is_best = improves(score, self.state.best_score, !self.parts.valid.is_empty());
+        self.state.epoch = epoch;
+        self.state.weights = format!("epoch-{epoch:03}.safetensors");
+        self.state.optimizer = format!("epoch-{epoch:03}-optimizer.safetensors");
         if is_best {
-            state.best_epoch = epoch;
-            state.best_score = score;
+            self.state.best_epoch = epoch;
+            self.state.best_score = score;
         }
-        ckpts.save(&vs, &opt, &state, is_best)?;
+        self.ckpts.save(&self.vs, &self.opt, &self.state, is_best)
     }
 
-    // Test once, with the weights of the best validation epoch.
-    load_weights(&mut vs, &ckpts.best())?;
-    let test = evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device, eval_crops);
-    let summarize = |e: &Evaluation| -> BTreeMap<String, HeadMetrics> {
-        heads
-            .tasks
-            .iter()
-            .zip(&e.heads)
-            .map(|(t, o)| (t.name.clone(), o.summarize(t.kind.classes(), t.kind.ordinal())))
-            .collect()
-    };
-    let ten_crop = match (crop, exp.augment.ten_crop_test) {
-        (Some(side), true) => {
-            Some(summarize(&evaluate(net.as_ref(), &data, &heads, &test_idx, batch, opts.device, Crops::Ten(side))))
-        }
-        _ => None,
-    };
-    let test_metrics = TestMetrics {
-        part: "test".into(),
-        images: test_idx.len(),
-        loss: test.loss,
-        best_epoch: state.best_epoch,
-        heads: summarize(&test),
-        ten_crop,
-    };
-    write_atomic(&dir.test_metrics(), &serde_json::to_vec_pretty(&test_metrics).expect("serialises"))?;
-    write_atomic(&dir.predictions(), predictions_csv(&data, &heads, &test).as_bytes())?;
-    for w in prediction_warnings(&heads, &test) {
-        if !manifest.warnings.contains(&w) {
-            log(&dir, opts.progress, &format!("warning: {w}"))?;
-            manifest.warnings.push(w);
-        }
+    /// Tests once, with the weights of the best validation epoch, and writes `test-metrics.json`
+    /// and `predictions.csv`.
+    fn test(&mut self) -> Result<(TestMetrics, Evaluation), RunnerError> {
+        load_weights(&mut self.vs, &self.ckpts.best())?;
+        let batch = self.exp.train.batch_size;
+        let run =
+            |crops| evaluate(self.net.as_ref(), &self.data, &self.heads, &self.parts.test, batch, self.device, crops);
+        let test = run(self.eval_crops())?;
+        let ten_crop = match (self.crop, self.exp.augment.ten_crop_test) {
+            (Some(side), true) => Some(run(Crops::Ten(side))?.summarize(&self.heads)),
+            _ => None,
+        };
+        let metrics = TestMetrics {
+            part: "test".into(),
+            images: self.parts.test.len(),
+            loss: test.loss,
+            best_epoch: self.state.best_epoch,
+            heads: test.summarize(&self.heads),
+            ten_crop,
+        };
+        write_json(&self.dir.test_metrics(), &metrics)?;
+        test.predictions(&self.data, &self.heads).write(&self.dir.predictions())?;
+        Ok((metrics, test))
     }
-    manifest.train_seconds = timings.iter().map(|t| t.1).sum();
-    manifest.finished = Some(chrono::Utc::now().to_rfc3339());
-    manifest.status = "finished".into();
-    write_atomic(&dir.manifest(), &serde_json::to_vec_pretty(&manifest).expect("serialises"))?;
-    log(&dir, opts.progress, &test_line(&test_metrics))?;
-    Ok(RunOutcome { dir, test: test_metrics, manifest })
+
+    /// Records the end: warnings the test predictions raise, the time spent, status `finished`.
+    fn finish(mut self, test: TestMetrics, eval: &Evaluation) -> Result<RunOutcome, RunnerError> {
+        for w in prediction_warnings(&self.heads, eval) {
+            if !self.manifest.warnings.contains(&w) {
+                self.log(&format!("warning: {w}"))?;
+                self.manifest.warnings.push(w);
+            }
+        }
+        self.manifest.train_seconds = self.timings.iter().map(|t| t.seconds).sum();
+        self.manifest.finished = Some(chrono::Utc::now().to_rfc3339());
+        self.manifest.status = Status::Finished;
+        write_json(&self.dir.manifest(), &self.manifest)?;
+        self.log(&test_line(&test))?;
+        Ok(RunOutcome { dir: self.dir, test, manifest: self.manifest })
+    }
+}
+
+/// `Ok(None)` for a file that is not there yet (a run stopped before writing it).
+fn read_or_empty<T>(read: Result<T, RunFolderError>) -> Result<Option<T>, RunnerError> {
+    match read {
+        Ok(v) => Ok(Some(v)),
+        Err(RunFolderError::Missing { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn log_line(dir: &RunDir, progress: bool, line: &str) -> Result<(), RunnerError> {
+    if progress {
+        eprintln!("{line}");
+    }
+    Ok(runfolder::append_line(&dir.log(), line)?)
 }
 
 /// Sums over one training epoch.
@@ -491,8 +565,20 @@ pub struct EpochSums {
     pub images: usize,
 }
 
-/// Trains one epoch over `order` (indices into `data`) in batches. Err gives the 1-based step and
-/// the loss value when the loss stops being finite; the weights are then not updated by that step.
+/// How a training epoch ended.
+pub enum EpochOutcome {
+    /// Every batch was trained on.
+    Completed(EpochSums),
+    /// The loss stopped being finite at this 1-based step; that step did not update the weights.
+    Diverged {
+        /// The step.
+        step: usize,
+        /// The loss value.
+        loss: f64,
+    },
+}
+
+/// Trains one epoch over `order` (indices into `data`) in batches.
 #[allow(clippy::too_many_arguments)]
 pub fn train_epoch(
     net: &dyn nn::ModuleT,
@@ -505,16 +591,16 @@ pub fn train_epoch(
     device: Device,
     augment: &AugmentConfig,
     bar: &EpochBar,
-) -> Result<EpochSums, (usize, f64)> {
+) -> Result<EpochOutcome, RunnerError> {
     let mut sums = EpochSums { loss: 0.0, heads: vec![0.0; heads.tasks.len()], images: 0 };
     for (step, chunk) in order.chunks(batch).enumerate() {
         let (x, ys) = data.batch(chunk, device);
-        let x = crate::augment::train_view(&x, augment);
+        let x = crate::augment::train_view(&x, augment)?;
         let out = net.forward_t(&x, true);
         let (loss, _) = heads.loss(&out, &ys);
         let value = loss.double_value(&[]);
         if !value.is_finite() {
-            return Err((step + 1, value));
+            return Ok(EpochOutcome::Diverged { step: step + 1, loss: value });
         }
         opt.zero_grad();
         loss.backward();
@@ -522,9 +608,9 @@ pub fn train_epoch(
         let n = chunk.len();
         sums.images += n;
         sums.loss += value * n as f64;
-        tch::no_grad(|| {
+        tch::no_grad(|| -> Result<(), RunnerError> {
             for (i, sum) in sums.heads.iter_mut().enumerate() {
-                *sum += match (heads.decode(&out, i), heads.truth(&ys[i], i)) {
+                *sum += match (heads.decode(&out, i), heads.truth(&ys[i], i)?) {
                     (Decoded::Probs(p), Truth::Classes(t)) => p
                         .argmax(1, false)
                         .eq_tensor(&Tensor::from_slice(&t).to_device(p.device()))
@@ -539,11 +625,12 @@ pub fn train_epoch(
                     _ => unreachable!("a head's outputs and labels agree in kind"),
                 };
             }
-        });
+            Ok(())
+        })?;
         let first_acc = heads.tasks[0].kind.classes().map(|_| sums.heads[0] / sums.images as f64);
         bar.step(sums.loss / sums.images as f64, first_acc);
     }
-    Ok(sums)
+    Ok(EpochOutcome::Completed(sums))
 }
 
 /// Higher is better: the monitored head's validation accuracy, or its negated MAE.
@@ -611,140 +698,20 @@ fn test_line(m: &TestMetrics) -> String {
     let mut s = format!("test ({} images, weights of epoch {}):", m.images, m.best_epoch);
     for (name, h) in &m.heads {
         match h {
-            HeadMetrics::Classification { accuracy, one_off, .. } => {
-                s.push_str(&format!(" {name} accuracy {:.2}%", accuracy * 100.0));
-                if let Some(o) = one_off {
+            HeadMetrics::Classification(c) => {
+                s.push_str(&format!(" {name} accuracy {:.2}%", c.accuracy * 100.0));
+                if let Some(o) = c.one_off {
                     s.push_str(&format!(" (1-off {:.2}%)", o * 100.0));
                 }
             }
-            HeadMetrics::Regression { mae, .. } => s.push_str(&format!(" {name} MAE {mae:.2} years")),
+            HeadMetrics::Regression(r) => s.push_str(&format!(" {name} MAE {:.2} years", r.mae)),
         }
     }
     s
 }
 
-fn metric_suffix(heads: &Heads, i: usize) -> &'static str {
-    if heads.tasks[i].kind.classes().is_some() {
-        "acc"
-    } else {
-        "mae"
-    }
-}
-
-/// `metrics.csv` text. Floats are written in shortest round-trip form, so a resumed run that reads
-/// them back rewrites them byte for byte.
-pub fn metrics_csv(rows: &[EpochRow], heads: &Heads) -> String {
-    let mut out = String::from("epoch,lr,train_loss,valid_loss");
-    for (i, t) in heads.tasks.iter().enumerate() {
-        let suf = metric_suffix(heads, i);
-        out.push_str(&format!(",train_{}_{suf},valid_{}_{suf}", t.name, t.name));
-    }
-    out.push('\n');
-    for r in rows {
-        out.push_str(&format!("{},{},{},{}", r.epoch, r.lr, r.train_loss, r.valid_loss));
-        for (a, b) in r.train.iter().zip(&r.valid) {
-            out.push_str(&format!(",{a},{b}"));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn read_metrics(path: &Path, heads: &Heads) -> Result<Vec<EpochRow>, RunnerError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(RunnerError::io(path, e)),
-    };
-    let bad = |line: usize, what: &str| RunnerError::RunFolder {
-        path: path.to_path_buf(),
-        message: format!("line {line}: {what}"),
-    };
-    let k = heads.tasks.len();
-    text.lines()
-        .enumerate()
-        .skip(1)
-        .filter(|(_, l)| !l.is_empty())
-        .map(|(n, line)| {
-            let v: Vec<f64> = line
-                .split(',')
-                .map(|x| x.parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| bad(n + 1, "expected numbers"))?;
-            if v.len() != 4 + 2 * k {
-                return Err(bad(n + 1, &format!("expected {} columns, found {}", 4 + 2 * k, v.len())));
-            }
-            Ok(EpochRow {
-                epoch: v[0] as usize,
-                lr: v[1],
-                train_loss: v[2],
-                valid_loss: v[3],
-                train: (0..k).map(|i| v[4 + 2 * i]).collect(),
-                valid: (0..k).map(|i| v[5 + 2 * i]).collect(),
-            })
-        })
-        .collect()
-}
-
-fn timing_csv(rows: &[(usize, f64, f64)]) -> String {
-    let mut out = String::from("epoch,seconds,train_images_per_s\n");
-    for (e, s, ips) in rows {
-        out.push_str(&format!("{e},{s:.3},{ips:.1}\n"));
-    }
-    out
-}
-
-fn read_timings(path: &Path) -> Vec<(usize, f64, f64)> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let v: Vec<&str> = l.split(',').collect();
-            Some((v.first()?.parse().ok()?, v.get(1)?.parse().ok()?, v.get(2)?.parse().ok()?))
-        })
-        .collect()
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunnerError> {
-    let bytes = std::fs::read(path).map_err(|e| RunnerError::io(path, e))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| RunnerError::RunFolder { path: path.to_path_buf(), message: e.to_string() })
-}
-
-pub(crate) fn predictions_csv(data: &Data, heads: &Heads, eval: &Evaluation) -> String {
-    let mut out = String::from("file,age,gender,race");
-    for (t, o) in heads.tasks.iter().zip(&eval.heads) {
-        out.push_str(&format!(",{0}_true,{0}_pred", t.name));
-        if let HeadOutputs::Classes { k, .. } = o {
-            for c in 0..*k {
-                out.push_str(&format!(",{}_p{c}", t.name));
-            }
-        }
-    }
-    out.push('\n');
-    let preds: Vec<Vec<usize>> = eval.heads.iter().map(HeadOutputs::predicted_classes).collect();
-    for (row, &idx) in eval.indices.iter().enumerate() {
-        let f = &data.faces[idx as usize];
-        out.push_str(&format!("{},{},{},{}", f.file, f.age, f.gender.index(), f.race.index()));
-        for (h, o) in eval.heads.iter().enumerate() {
-            match o {
-                HeadOutputs::Classes { k, probs, truth } => {
-                    out.push_str(&format!(",{},{}", truth[row], preds[h][row]));
-                    for p in &probs[row * k..(row + 1) * k] {
-                        out.push_str(&format!(",{p:.5}"));
-                    }
-                }
-                HeadOutputs::Values { pred, truth } => out.push_str(&format!(",{},{:.3}", truth[row], pred[row])),
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
 /// Warnings the data alone justifies: a small test set, strong class imbalance in train.
-fn data_warnings(data: &Data, heads: &Heads) -> Vec<String> {
+fn data_warnings(data: &Data, heads: &Heads) -> Result<Vec<String>, RunnerError> {
     let mut w = Vec::new();
     let [_, _, test] = data.split.sizes();
     if test < 1000 {
@@ -757,7 +724,7 @@ fn data_warnings(data: &Data, heads: &Heads) -> Vec<String> {
     let train: Vec<usize> = data.split.indices(Part::Train);
     for (i, t) in heads.tasks.iter().enumerate() {
         let Some(classes) = t.kind.classes() else { continue };
-        let labels = Vec::<i64>::try_from(&data.labels[i]).unwrap_or_default();
+        let labels = Vec::<i64>::try_from(&data.labels[i]).map_err(RunnerError::tensor("class labels"))?;
         let mut counts = vec![0usize; classes.len()];
         for &j in &train {
             counts[labels[j] as usize] += 1;
@@ -768,7 +735,7 @@ fn data_warnings(data: &Data, heads: &Heads) -> Vec<String> {
             w.push(format!("class imbalance in head '{}' (train counts {})", t.name, shares.join(", ")));
         }
     }
-    w
+    Ok(w)
 }
 
 /// Warnings from the test predictions: a head that predicts one class for every face.
@@ -777,9 +744,34 @@ fn prediction_warnings(heads: &Heads, eval: &Evaluation) -> Vec<String> {
     for (t, o) in heads.tasks.iter().zip(&eval.heads) {
         let pred = o.predicted_classes();
         if pred.len() > 1 && pred.iter().all(|p| *p == pred[0]) {
-            let class = t.kind.classes().and_then(|c| c.get(pred[0]).cloned()).unwrap_or_default();
+            let class = t.kind.classes().and_then(|c| c.get(pred[0]).cloned()).unwrap_or_else(|| pred[0].to_string());
             w.push(format!("constant predictions: head '{}' predicts '{}' for every test face", t.name, class));
         }
     }
     w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_step_trains_on_stops_early_and_ends() {
+        assert_eq!(next_step(0, 0, 3, None), Step::Train(1));
+        assert_eq!(next_step(2, 1, 3, None), Step::Train(3));
+        assert_eq!(next_step(3, 1, 3, Some(1)), Step::Done, "the last epoch ends the run, not the patience");
+        // best epoch 2, patience 3: epochs 3, 4, 5 may still improve; after 5 it stops
+        assert_eq!(next_step(4, 2, 10, Some(3)), Step::Train(5));
+        assert_eq!(next_step(5, 2, 10, Some(3)), Step::EarlyStop { patience: 3, best_epoch: 2 });
+        // no best epoch yet (no validation score): never stops early
+        assert_eq!(next_step(5, 0, 10, Some(1)), Step::Train(6));
+    }
+
+    #[test]
+    fn only_a_strictly_better_score_is_chosen() {
+        assert!(improves(0.5, f64::NEG_INFINITY, true));
+        assert!(improves(0.6, 0.5, true));
+        assert!(!improves(0.5, 0.5, true), "a tie keeps the earlier epoch");
+        assert!(improves(0.1, 0.5, false), "without validation faces the last epoch is tested");
+    }
 }

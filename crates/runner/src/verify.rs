@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::rundir::RunDir;
 use crate::{Experiment, RunOptions, RunnerError};
+use runfolder::{Manifest, RunDir, Status};
 
 /// The verdict of a verification.
 #[derive(Debug, Clone)]
@@ -18,35 +18,58 @@ pub struct Verdict {
 }
 
 /// Re-runs `run_dir`'s experiment into `scratch` and compares data and split fingerprints,
-/// `metrics.csv` and `test-metrics.json`. `tolerance` 0 asks for bit-identical numbers.
+/// `metrics.csv`, `test-metrics.json` and `predictions.csv`. `tolerance` 0 asks for
+/// bit-identical numbers. A run that has not finished is refused before anything is retrained:
+/// there would be no test figures to compare with.
 pub fn verify(run_dir: &Path, scratch: &Path, opts: &RunOptions, tolerance: f64) -> Result<Verdict, RunnerError> {
     let original = RunDir::open(run_dir)?;
+    let recorded: Manifest = runfolder::read_json(&original.manifest(), "a run manifest")?;
+    let missing =
+        [original.metrics(), original.test_metrics(), original.predictions()].into_iter().find(|f| !f.is_file());
+    if recorded.status != Status::Finished || missing.is_some() {
+        let what = missing.map_or(String::new(), |f| format!(", {} is missing", f.display()));
+        return Err(RunnerError::RunFolder {
+            path: original.manifest(),
+            message: format!(
+                "the run has not finished (status: {}{what}); verify compares a finished run's test figures: finish it with `agelab run --resume {}` first",
+                recorded.status,
+                run_dir.display()
+            ),
+        });
+    }
     let text = read(&original.config())?;
     let exp = Experiment::from_toml(&text, &original.config())?;
     let opts = RunOptions { reports: scratch.to_path_buf(), ..opts.clone() };
     let rerun = crate::run(&exp, &opts)?.dir;
     let mut lines = Vec::new();
     let mut ok = true;
-    let manifest = |d: &RunDir| -> Result<serde_json::Value, RunnerError> { json(&d.manifest()) };
-    let (m0, m1) = (manifest(&original)?, manifest(&rerun)?);
-    for key in ["data_fingerprint", "split_fingerprint"] {
-        let same = m0[key] == m1[key];
+    let (m0, m1): (Manifest, Manifest) = (recorded, runfolder::read_json(&rerun.manifest(), "a run manifest")?);
+    for (key, a, b) in [
+        ("data_fingerprint", &m0.data_fingerprint, &m1.data_fingerprint),
+        ("split_fingerprint", &m0.split_fingerprint, &m1.split_fingerprint),
+    ] {
+        let same = a == b;
         ok &= same;
-        lines.push(format!("{key}: {} ({} vs {})", verdict(same), m0[key], m1[key]));
+        lines.push(format!("{key}: {} ({a:?} vs {b:?})", verdict(same)));
     }
-    let (a, b) = (read(&original.metrics())?, read(&rerun.metrics())?);
-    let same = numbers_match(&a, &b, tolerance);
-    ok &= same;
-    lines.push(format!("metrics.csv ({} epochs): {}", a.lines().count().saturating_sub(1), verdict(same)));
-    if !same {
-        lines.extend(first_difference(&a, &b));
-    }
-    let (a, b) = (read(&original.test_metrics())?, read(&rerun.test_metrics())?);
-    let same = numbers_match(&a, &b, tolerance);
-    ok &= same;
-    lines.push(format!("test-metrics.json: {}", verdict(same)));
-    if !same {
-        lines.extend(first_difference(&a, &b));
+    for (name, recorded, again) in [
+        ("metrics.csv", original.metrics(), rerun.metrics()),
+        ("test-metrics.json", original.test_metrics(), rerun.test_metrics()),
+        ("predictions.csv", original.predictions(), rerun.predictions()),
+    ] {
+        let (a, b) = (read(&recorded)?, read(&again)?);
+        let same = numbers_match(&a, &b, tolerance);
+        ok &= same;
+        let rows = a.lines().count().saturating_sub(1);
+        let what = match name {
+            "metrics.csv" => format!("{name} ({rows} epochs)"),
+            "predictions.csv" => format!("{name} ({rows} faces)"),
+            _ => name.to_owned(),
+        };
+        lines.push(format!("{what}: {}", verdict(same)));
+        if !same {
+            lines.extend(first_difference(&a, &b));
+        }
     }
     Ok(Verdict { reproduced: ok, lines, rerun: rerun.root().to_path_buf() })
 }
@@ -61,11 +84,6 @@ fn verdict(same: bool) -> &'static str {
 
 fn read(path: &Path) -> Result<String, RunnerError> {
     std::fs::read_to_string(path).map_err(|e| RunnerError::io(path, e))
-}
-
-fn json(path: &Path) -> Result<serde_json::Value, RunnerError> {
-    serde_json::from_str(&read(path)?)
-        .map_err(|e| RunnerError::RunFolder { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// Compares two texts token by token: equal tokens match; numeric tokens match within `tol`.

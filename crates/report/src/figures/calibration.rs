@@ -5,8 +5,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{dashed_legend, font, house_legend, house_mesh, render_png, BLUE_OI, GREY, TITLE_PX, VERMILLION};
-use crate::stats::ReliabilityBin;
 use crate::ReportError;
+use metrics::ReliabilityBin;
 
 /// Draws accuracy per confidence bin against the diagonal, and the number of faces per bin.
 pub(crate) fn reliability_diagram(
