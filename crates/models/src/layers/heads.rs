@@ -1,7 +1,7 @@
 //! The end of every network: one linear layer over all the heads, or one tower per head, so that
 //! the output is always `[N, sum of head outputs]` in `heads` order.
 
-use super::builder::Builder;
+use super::builder::{Builder, MAX_PARAMETERS};
 use super::network::Network;
 use super::shape::Shape;
 use super::Activation;
@@ -76,6 +76,13 @@ pub(crate) fn check_heads(model: &'static str, heads: &[HeadSpec]) -> Result<(),
     }
     if let Some(h) = heads.iter().find(|h| h.outputs == 0) {
         return Err(ModelError::BadInput { model, reason: format!("head {:?} has zero outputs", h.name) });
+    }
+    // wider than any network may be: refused before the widths are summed as i64
+    if let Some(h) = heads.iter().find(|h| h.outputs as u64 > MAX_PARAMETERS as u64) {
+        return Err(ModelError::BadInput {
+            model,
+            reason: format!("head {:?} has {} outputs, more than a network may hold", h.name, h.outputs),
+        });
     }
     Ok(())
 }
