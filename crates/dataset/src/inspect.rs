@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::adience::{self, AdienceFolds, AdienceSummary};
+use crate::images::{self, ColorMode, Preprocess, ResizeFilter};
 use crate::labels::{AgeScheme, Gender, Race};
 use crate::utkface::{is_irregular_name, UtkFolder};
 use crate::{DatasetError, LoadSummary};
@@ -30,10 +31,25 @@ pub struct UtkInspect {
     pub ages: (u16, u16, u16),
 }
 
-/// Inspects a UTKFace-format folder (aligned `UTKFace/` or in-the-wild `crop_part1/`).
+/// How `inspect` checks that a well-named file is an image: decoded as training decodes it (strict,
+/// so truncated files fail), at the smallest size.
+const PROBE: Preprocess = Preprocess { size: 1, color: ColorMode::Gray, filter: ResizeFilter::Nearest };
+
+/// Inspects a UTKFace-format folder (aligned `UTKFace/` or in-the-wild `crop_part1/`). A name is
+/// not a face: every file is decoded as training decodes it, and the zero-byte, truncated or
+/// foreign files training would skip are skipped here too, with the decoder's reason.
 pub fn inspect_utkface(dir: &Path, scheme: &AgeScheme) -> Result<UtkInspect, DatasetError> {
     scheme.validate()?;
-    let (faces, summary) = UtkFolder::new(dir).scan()?;
+    let (mut faces, mut summary) = UtkFolder::new(dir).scan()?;
+    let paths: Vec<PathBuf> = faces.iter().map(|f| f.path.clone()).collect();
+    let (set, failed) = images::decode_all(&paths, &PROBE);
+    let mut decoded = set.decoded.iter();
+    faces.retain(|_| *decoded.next().unwrap_or(&false));
+    summary.skipped.extend(failed);
+    summary.kept = faces.len();
+    if faces.is_empty() {
+        return Err(DatasetError::EmptyFolder { path: dir.to_path_buf(), skipped: summary.skipped.len() });
+    }
     let mut genders = vec![0; Gender::NAMES.len()];
     let mut races = vec![0; Race::NAMES.len()];
     let mut groups = vec![0; scheme.len()];
@@ -149,23 +165,4 @@ impl fmt::Display for Inspection {
             Inspection::Adience(a) => a.fmt(f),
         }
     }
-}
-
-/// The data folder tests read: `$AGELAB_DATA` (holding `UTKFace/` and `adience/`). `None` with a
-/// note when it is unset; a panic when `CI` is set and the folder is missing, so CI cannot pass
-/// by skipping.
-pub fn test_data_dir(sub: &str) -> Option<PathBuf> {
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    let Some(base) = std::env::var_os("AGELAB_DATA").filter(|v| !v.is_empty()) else {
-        assert!(!ci, "CI is set but AGELAB_DATA is not: the real-data tests need it");
-        eprintln!("note: AGELAB_DATA is not set; skipping a test on the real {sub} data");
-        return None;
-    };
-    let dir = PathBuf::from(base).join(sub);
-    if !dir.is_dir() {
-        assert!(!ci, "CI is set but {} does not exist", dir.display());
-        eprintln!("note: {} does not exist; skipping a test on the real data", dir.display());
-        return None;
-    }
-    Some(dir)
 }

@@ -4,7 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod adience;
-pub mod augment;
 mod error;
 pub mod fingerprint;
 pub mod images;

@@ -197,6 +197,9 @@ impl UtkFolder {
     /// seeded split does not depend on the order the file system lists them in.
     pub fn scan(&self) -> Result<(Vec<Face>, LoadSummary), DatasetError> {
         let root = &self.root;
+        if root.exists() && !root.is_dir() {
+            return Err(DatasetError::NotAFolder { path: root.clone() });
+        }
         if !root.is_dir() {
             return Err(DatasetError::MissingFolder { path: root.clone() });
         }

@@ -111,3 +111,46 @@ fn empty_and_missing_folders() {
     let err = dataset::inspect_utkface(&missing, &dataset::AgeScheme::report5()).unwrap_err().to_string();
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn inspect_counts_only_what_training_can_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    mess(dir.path());
+    let report = dataset::inspect_utkface(dir.path(), &dataset::AgeScheme::report5()).unwrap();
+    assert_eq!(report.summary.kept, 6, "zero-byte, truncated, corrupt and foreign files are not faces");
+    assert_eq!(report.summary.skipped.len(), 12);
+    assert_eq!(report.genders.iter().map(|g| g.1).sum::<usize>(), 6);
+    let text = report.to_string();
+    assert!(text.contains("18 files, 6 faces, 12 skipped"), "{text}");
+    for name in ["20_0_0_20170101000000100.jpg.chip.jpg", "22_0_0_20170101000000102.jpg.chip.jpg"] {
+        assert!(text.contains(name), "{name} not in\n{text}");
+    }
+    // the same files as the training path skips
+    let (faces, _) = UtkFolder::new(dir.path()).scan().unwrap();
+    let paths: Vec<PathBuf> = faces.iter().map(|f| f.path.clone()).collect();
+    let pre = Preprocess { size: 32, color: ColorMode::Rgb, filter: ResizeFilter::Triangle };
+    let (_, failed) = images::load(&paths, &pre, None).unwrap();
+    let mut a: Vec<&str> = failed.iter().map(|s| s.file.as_str()).collect();
+    let mut b: Vec<&str> =
+        report.summary.skipped.iter().filter(|s| s.reason.starts_with("cannot")).map(|s| s.file.as_str()).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_file_given_for_a_folder_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("face.jpg");
+    std::fs::write(&file, b"x").unwrap();
+    let scheme = dataset::AgeScheme::report5();
+    for err in [
+        dataset::inspect::inspect(&file, &scheme).unwrap_err(),
+        UtkFolder::new(&file).scan().unwrap_err(),
+        dataset::AdienceFolds::new(&file).scan().unwrap_err(),
+    ] {
+        assert!(matches!(err, DatasetError::NotAFolder { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("face.jpg") && msg.contains("is a file") && !msg.contains("does not exist"), "{msg}");
+    }
+}

@@ -1,11 +1,10 @@
-//! Tests on the real data under `$AGELAB_DATA` (`UTKFace/` and `adience/`). Without it they print
-//! a note and pass; under CI (`CI` set) a missing folder fails them.
+//! Tests on the real data under `$AGELAB_DATA` (`UTKFace/` and `adience/`), skipped or failed
+//! under the workspace's one rule when it is missing (see the `testenv` crate).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use dataset::images::{self, ColorMode, Preprocess, ResizeFilter};
-use dataset::inspect::test_data_dir;
 use dataset::{
     inspect_adience, inspect_utkface, AdienceFolds, AgeScheme, Part, Split, SplitInputs, SplitSpec, UtkFolder,
 };
@@ -18,7 +17,7 @@ const MALFORMED: [&str; 3] = [
 
 #[test]
 fn utkface_inspect_finds_the_known_defects() {
-    let Some(dir) = test_data_dir("UTKFace") else { return };
+    let Some(dir) = testenv::data_dir("utkface_inspect_finds_the_known_defects", "UTKFace") else { return };
     let report = inspect_utkface(&dir, &AgeScheme::report5()).unwrap();
     assert_eq!(report.summary.seen, 22_707);
     assert_eq!(report.summary.kept, 22_704);
@@ -40,7 +39,7 @@ fn utkface_inspect_finds_the_known_defects() {
 
 #[test]
 fn utkface_images_decode_in_strict_mode() {
-    let Some(dir) = test_data_dir("UTKFace") else { return };
+    let Some(dir) = testenv::data_dir("utkface_images_decode_in_strict_mode", "UTKFace") else { return };
     let (faces, _) = UtkFolder::new(&dir).scan().unwrap();
     // Every 40th face (568): strict decoding must not reject real files.
     let paths: Vec<PathBuf> = faces.iter().step_by(40).map(|f| f.path.clone()).collect();
@@ -54,7 +53,7 @@ fn utkface_images_decode_in_strict_mode() {
 
 #[test]
 fn adience_folds_parse_with_their_quirks() {
-    let Some(dir) = test_data_dir("adience") else { return };
+    let Some(dir) = testenv::data_dir("adience_folds_parse_with_their_quirks", "adience") else { return };
     let report = inspect_adience(&dir).unwrap();
     let s = &report.summary;
     // The shared copies of folds 2-4 are cut short; their last rows are what remains.
@@ -77,7 +76,9 @@ fn adience_folds_parse_with_their_quirks() {
 
 #[test]
 fn adience_folds_are_subject_exclusive_and_kfold_keeps_them() {
-    let Some(dir) = test_data_dir("adience") else { return };
+    let Some(dir) = testenv::data_dir("adience_folds_are_subject_exclusive_and_kfold_keeps_them", "adience") else {
+        return;
+    };
     let (faces, _) = AdienceFolds::new(&dir).scan().unwrap();
     let mut fold_of: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &faces {

@@ -80,10 +80,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let dir = match common::utkface_dir() {
+    let dir = match testenv::locate_data("UTKFace") {
         Ok(d) => d,
         Err(why) => {
-            eprintln!("cannot compose photos: {why} (set AGELAB_DATA to the folder containing UTKFace/)");
+            eprintln!("cannot compose photos: {why}");
             std::process::exit(2);
         }
     };

@@ -26,7 +26,7 @@ struct Level {
 }
 
 /// Checks the parameters the way OpenCV asserts them, but as an error.
-fn validate(params: &DetectParams) -> Result<(), DetectError> {
+pub(crate) fn validate(params: &DetectParams) -> Result<(), DetectError> {
     let bad = |what: String| Err(DetectError::InvalidParams { what });
     if !(params.scale_factor > 1.0 && params.scale_factor.is_finite()) {
         return bad(format!("scale_factor must be > 1, got {}", params.scale_factor));

@@ -4,7 +4,7 @@
 //! ```no_run
 //! use detect::{Cascade, DetectParams};
 //! let cascade = Cascade::frontal_face_default()?;
-//! let img = image::open("photo.jpg").expect("readable image");
+//! let img = image::open("photo.jpg").expect("readable image"); // agelab reads photos with dataset::images::open_photo
 //! for face in cascade.detect(&img, &DetectParams::default()) {
 //!     println!("{}x{} at ({}, {}), {} neighbors", face.width, face.height, face.x, face.y, face.neighbors);
 //! }
@@ -23,6 +23,7 @@ mod cascade;
 mod detect;
 mod error;
 mod eval;
+mod faces;
 mod gray;
 mod group;
 mod integral;
@@ -33,6 +34,7 @@ use image::{DynamicImage, GrayImage};
 
 pub use cascade::Cascade;
 pub use error::DetectError;
+pub use faces::{FaceBox, FaceFinder, Margins};
 pub use gray::to_gray;
 
 /// Parameters of [`Cascade::detect`], named after OpenCV's `detectMultiScale` arguments.
@@ -57,6 +59,13 @@ pub struct DetectParams {
     /// calling thread only, e.g. to compare with OpenCV under `cv2.setNumThreads(1)`.
     /// The result is the same either way.
     pub parallel: bool,
+}
+
+impl DetectParams {
+    /// Refuses what OpenCV asserts on (`scale_factor <= 1`, `max_side == 0`), as an error.
+    pub fn validate(&self) -> Result<(), DetectError> {
+        detect::validate(self)
+    }
 }
 
 impl Default for DetectParams {

@@ -1,6 +1,6 @@
 //! Composed photos with real faces: 20 seeded photos with 1-4 UTKFace crops each, pasted at
 //! 80-220 px onto plain and noisy backgrounds. Needs `AGELAB_DATA` (the folder containing
-//! `UTKFace/`); without it the test prints SKIPPED (on stderr, uncaptured) and passes.
+//! `UTKFace/`); without it the test is skipped or fails under the workspace's rule (`testenv`).
 
 mod common;
 
@@ -13,15 +13,7 @@ const PHOTOS: usize = 20;
 
 #[test]
 fn composed_photos_recall_and_precision() {
-    let dir = match common::utkface_dir() {
-        Ok(d) => d,
-        Err(why) => {
-            common::say_skipped(&format!(
-                "composed_photos_recall_and_precision: {why} (set AGELAB_DATA to the folder that contains UTKFace/)"
-            ));
-            return;
-        }
-    };
+    let Some(dir) = testenv::data_dir("composed_photos_recall_and_precision", "UTKFace") else { return };
     let cascade = Cascade::frontal_face_default().expect("bundled cascade parses");
     let params = DetectParams::default();
     let photos = common::compose_set(&dir, PHOTOS, SEED);

@@ -1,6 +1,6 @@
 //! The pages in a real browser: headless Chromium loads a per-run page and a comparison page,
 //! every image must load (a small script counts the broken ones), and the screenshot must not be
-//! blank. Without Chromium the test prints a note and passes, except under `CI=true`, where it
+//! blank. Without Chromium the test prints a note and passes, except under CI (`CI` set), where it
 //! fails (`.ci/run` installs Debian's `chromium`). `AGELAB_CHROMIUM` names another binary.
 
 mod common;
@@ -16,23 +16,14 @@ use common::{both_runs, contrast, fixture};
 /// Longest a Chromium call may take before the test gives up on it.
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The Chromium binary, or `None` (after a note, or a panic under CI) when there is none.
+/// The Chromium binary (`AGELAB_CHROMIUM`, else on PATH), or `None` under the workspace's rule
+/// for what a machine may lack (`testenv`: a note here, a failure under CI).
 fn chromium() -> Option<PathBuf> {
-    let candidates = ["chromium", "chromium-browser", "google-chrome"];
-    let found = std::env::var_os("AGELAB_CHROMIUM").map(PathBuf::from).or_else(|| {
-        let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path).flat_map(|d| candidates.map(|c| d.join(c))).find(|p| p.is_file())
-    });
-    if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-        assert!(!ci, "CI=true but no Chromium on PATH: .ci/run installs it (apt-get install -y chromium)");
-        // Written to the handle, not with eprintln!, so that the test harness does not swallow it.
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: no Chromium on PATH (apt-get install chromium); the browser test is skipped here"
-        );
-    }
-    found
+    testenv::program(
+        "browser test (apt-get install chromium)",
+        "AGELAB_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    )
 }
 
 /// Runs Chromium headless on `url` with `args`; returns its standard output.

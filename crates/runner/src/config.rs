@@ -416,7 +416,13 @@ impl Experiment {
             exp.name =
                 path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "experiment".into());
         }
-        exp.validate().map_err(|message| RunnerError::Config { path: path.to_path_buf(), message })?;
+        if let Err(message) = exp.validate() {
+            // the child overrides its parents: the first file of the chain that writes the key
+            let files = chain.iter().enumerate().map(|(i, f)| if i == 0 { path.to_path_buf() } else { f.clone() });
+            let sources: Vec<(PathBuf, String)> =
+                files.map(|f| (f.clone(), std::fs::read_to_string(&f).unwrap_or_default())).collect();
+            return Err(invalid(message, &sources));
+        }
         Ok(exp)
     }
 
@@ -424,7 +430,7 @@ impl Experiment {
     pub fn from_toml(text: &str, origin: &Path) -> Result<Experiment, RunnerError> {
         let exp: Experiment = toml::from_str(text)
             .map_err(|e| RunnerError::Config { path: origin.to_path_buf(), message: e.to_string() })?;
-        exp.validate().map_err(|message| RunnerError::Config { path: origin.to_path_buf(), message })?;
+        exp.validate().map_err(|message| invalid(message, &[(origin.to_path_buf(), text.to_string())]))?;
         Ok(exp)
     }
 
@@ -512,7 +518,41 @@ impl Experiment {
         if !(self.optimizer.lr > 0.0 && self.optimizer.lr.is_finite()) {
             return Err(format!("`optimizer.lr`: expected a positive number, got {}", self.optimizer.lr));
         }
-        Ok(())
+        self.validate_ranges()
+    }
+
+    /// The numeric options' ranges, each refused with its key before anything runs (libtorch
+    /// panics on some of them, `threads = 0` for one, and others would train on nonsense).
+    fn validate_ranges(&self) -> Result<(), String> {
+        if !self.name.is_empty() {
+            check_name(&self.name).map_err(|e| format!("`name`: {e}"))?;
+        }
+        let o = &self.optimizer;
+        non_negative("optimizer.weight_decay", o.weight_decay)?;
+        if !(0.0..1.0).contains(&o.momentum) {
+            return Err(format!("`optimizer.momentum`: expected 0 <= momentum < 1, got {}", o.momentum));
+        }
+        if self.train.threads == Some(0) {
+            return Err("`train.threads`: expected at least 1 thread (leave it out to use every core)".into());
+        }
+        match self.train.schedule {
+            Schedule::Cosine { min_lr } => at_most_lr("train.schedule.min_lr", min_lr, o.lr)?,
+            Schedule::Plateau { patience: 0, .. } => {
+                return Err("`train.schedule.patience`: expected at least 1 epoch without improvement".into())
+            }
+            Schedule::Plateau { min_lr, .. } => at_most_lr("train.schedule.min_lr", min_lr, o.lr)?,
+            _ => {}
+        }
+        if self.data.limit == Some(0) {
+            return Err("`data.limit`: expected at least 1 face (leave it out to use them all)".into());
+        }
+        if self.augment.pad_crop > self.data.image_size as usize {
+            return Err(format!(
+                "`augment.pad_crop`: expected 0..={} pixels (data.image_size), got {}",
+                self.data.image_size, self.augment.pad_crop
+            ));
+        }
+        self.split.validate().map_err(|e| format!("`split`: {e}"))
     }
 
     /// The validated tasks.
@@ -521,17 +561,17 @@ impl Experiment {
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let key = format!("`tasks[{i}]`");
+                let key = format!("tasks[{i}]");
                 let target = match (t.target, &t.scheme) {
                     (TargetKind::AgeGroup, Some(SchemeRef::Named(n))) => Target::AgeGroup(AgeScheme::builtin(n).ok_or_else(|| {
-                        format!("{key}.scheme: unknown scheme '{n}', expected one of {:?} or an inline {{ name, uppers, labels }}", AgeScheme::BUILTIN)
+                        format!("`{key}.scheme`: unknown scheme '{n}', expected one of {:?} or an inline {{ name, uppers, labels }}", AgeScheme::BUILTIN)
                     })?),
                     (TargetKind::AgeGroup, Some(SchemeRef::Inline(s))) => {
-                        s.validate().map_err(|e| format!("{key}.scheme: {e}"))?;
+                        s.validate().map_err(|e| format!("`{key}.scheme`: {e}"))?;
                         Target::AgeGroup(s.clone())
                     }
-                    (TargetKind::AgeGroup, None) => return Err(format!("{key}.scheme: an age_group task needs a scheme, e.g. scheme = \"report5\"")),
-                    (_, Some(_)) => return Err(format!("{key}.scheme: only age_group tasks take a scheme")),
+                    (TargetKind::AgeGroup, None) => return Err(format!("`{key}.scheme`: an age_group task needs a scheme, e.g. scheme = \"report5\"")),
+                    (_, Some(_)) => return Err(format!("`{key}.scheme`: only age_group tasks take a scheme")),
                     (TargetKind::Age, None) => Target::Age,
                     (TargetKind::Gender, None) => Target::Gender,
                     (TargetKind::Race, None) => Target::Race,
@@ -546,7 +586,7 @@ impl Experiment {
                     (Some(c), Loss::BinaryCrossEntropy) if c.len() == 2 => HeadKind::BinaryLogit { classes: c.clone() },
                     (Some(c), Loss::BinaryCrossEntropy) => {
                         return Err(format!(
-                            "{key}.loss: binary_cross_entropy needs two classes, '{}' has {}; use one_hot_binary_cross_entropy or cross_entropy",
+                            "`{key}.loss`: binary_cross_entropy needs two classes, '{}' has {}; use one_hot_binary_cross_entropy or cross_entropy",
                             t.name, c.len()
                         ))
                     }
@@ -554,23 +594,109 @@ impl Experiment {
                     (None, Loss::Mse | Loss::L1) => HeadKind::Regress,
                     (None, Loss::CrossEntropy) => HeadKind::Years { max: dataset::utkface::MAX_AGE as usize },
                     (None, other) => {
-                        return Err(format!("{key}.loss: {other:?} does not suit age in years; use mse, l1 or cross_entropy (over years)"))
+                        return Err(format!("`{key}.loss`: {other:?} does not suit age in years; use mse, l1 or cross_entropy (over years)"))
                     }
                 };
                 if t.activation.is_some() && !matches!(loss, Loss::Mse | Loss::L1) {
-                    return Err(format!("{key}.activation: only mse and l1 losses take an activation; {loss:?} applies its own"));
+                    return Err(format!("`{key}.activation`: only mse and l1 losses take an activation; {loss:?} applies its own"));
                 }
                 if !(0.0..1.0).contains(&t.label_smoothing) || (t.label_smoothing > 0.0 && loss != Loss::CrossEntropy) {
-                    return Err(format!("{key}.label_smoothing: expected 0 <= value < 1 with a cross_entropy loss, got {}", t.label_smoothing));
+                    return Err(format!("`{key}.label_smoothing`: expected 0 <= value < 1 with a cross_entropy loss, got {}", t.label_smoothing));
                 }
                 if !(t.weight >= 0.0 && t.weight.is_finite()) {
-                    return Err(format!("{key}.weight: expected a non-negative number, got {}", t.weight));
+                    return Err(format!("`{key}.weight`: expected a non-negative number, got {}", t.weight));
                 }
                 let name = if t.name.is_empty() { format!("{:?}", t.target).to_lowercase().replace("agegroup", "age_group") } else { t.name.clone() };
                 Ok(Task { name, target, kind, loss, activation: t.activation, weight: t.weight, label_smoothing: t.label_smoothing })
             })
             .collect()
     }
+}
+
+/// Refuses a name that, made into a folder name, would leave the folder it is meant for (`..`,
+/// `/`, a drive or an absolute path) or be awkward in a shell: the one check for every name that
+/// becomes a path (experiments under `--reports`, releases under `models/`, sweep variants).
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '=' | ',');
+    if name.is_empty() {
+        return Err("expected a name, got an empty one".into());
+    }
+    if name.starts_with('.') || !name.chars().all(ok) {
+        return Err(format!(
+            "{name:?} cannot be a folder name: expected letters, digits and - _ . + = , only, not \
+starting with '.' (no '/', '..' or spaces)"
+        ));
+    }
+    Ok(())
+}
+
+fn non_negative(key: &str, v: f64) -> Result<(), String> {
+    if v >= 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err(format!("`{key}`: expected a number >= 0, got {v}"))
+    }
+}
+
+fn at_most_lr(key: &str, v: f64, lr: f64) -> Result<(), String> {
+    non_negative(key, v)?;
+    if v > lr {
+        return Err(format!("`{key}`: expected at most optimizer.lr ({lr}), got {v}"));
+    }
+    Ok(())
+}
+
+/// A validation message (which starts with its key, `` `train.threads`: ... ``) as an error that
+/// names the file and line writing that key: the first of `sources` (file, text; children before
+/// parents) that writes it, else the nearest table above it that one writes.
+fn invalid(message: String, sources: &[(PathBuf, String)]) -> RunnerError {
+    let key: String = message.split(": ").next().unwrap_or("").replace('`', "");
+    let found = |exact: bool| {
+        sources.iter().find_map(|(path, text)| match key_line(text, &key) {
+            Some((line, whole)) if whole || !exact => Some((path.clone(), line)),
+            _ => None,
+        })
+    };
+    match found(true).or_else(|| found(false)) {
+        Some((path, line)) => RunnerError::Config { path, message: format!("line {line}: {message}") },
+        None => RunnerError::Config { path: sources.first().map(|s| s.0.clone()).unwrap_or_default(), message },
+    }
+}
+
+/// The line (1-based) of TOML `text` that writes `key`, a dotted path such as `train.threads`,
+/// `tasks[1].weight` or `train.schedule.every`, and `true`; or, when only a table above it is
+/// written (the key is a default, or comes from a parent), that table's line and `false`.
+fn key_line(text: &str, key: &str) -> Option<(usize, bool)> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut table = root.get_ref();
+    let mut at = None;
+    let mut whole = true;
+    for segment in key.split('.') {
+        let (name, index) = match segment.split_once('[') {
+            Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        let Some((k, v)) = table.iter().find(|(k, _)| k.get_ref() == name) else {
+            whole = false;
+            break;
+        };
+        at = Some(k.span().start);
+        let mut value = v;
+        if let (Some(i), DeValue::Array(items)) = (index, v.get_ref()) {
+            let Some(item) = items.get(i) else {
+                whole = false;
+                break;
+            };
+            at = Some(item.span().start);
+            value = item;
+        }
+        match value.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => break,
+        }
+    }
+    at.map(|offset| (text[..offset.min(text.len())].matches('\n').count() + 1, whole))
 }
 
 fn read(path: &Path) -> Result<String, RunnerError> {
@@ -766,6 +892,97 @@ epochs = 25
         // the check is general: any softmax over one unit, not a flag on one model
         let sigmoid = flawed.replace("activation = \"softmax\"", "activation = \"sigmoid\"");
         assert!(Experiment::load(&write(dir.path(), "h.toml", &sigmoid)).unwrap().tasks().unwrap()[0].flaw().is_none());
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_file_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        // (what to replace, with what, the key the error must name, the line it must point at)
+        let cases = [
+            ("epochs = 25", "epochs = 25\nthreads = 0", "train.threads", "threads = 0"),
+            ("lr = 1e-3", "lr = nan", "optimizer.lr", "lr = nan"),
+            ("lr = 1e-3", "lr = 0.0", "optimizer.lr", "lr = 0.0"),
+            ("lr = 1e-3", "lr = inf", "optimizer.lr", "lr = inf"),
+            ("lr = 1e-3", "lr = 1e-3\nmomentum = 1.5", "optimizer.momentum", "momentum = 1.5"),
+            ("lr = 1e-3", "lr = 1e-3\nweight_decay = -0.1", "optimizer.weight_decay", "weight_decay = -0.1"),
+            ("batch_size = 100", "batch_size = 0", "train.batch_size", "batch_size = 0"),
+            ("epochs = 25", "epochs = 0", "train.epochs", "epochs = 0"),
+            ("image_size = 32", "image_size = 0", "data.image_size", "image_size = 0"),
+            ("image_size = 32", "image_size = 32\nlimit = 0", "data.limit", "limit = 0"),
+            ("train = 10", "train = 0", "split", "[split]"),
+            ("[split]", "[augment]\ncrop = 0\n[split]", "augment.crop", "crop = 0"),
+            ("[split]", "[augment]\ncolor_jitter = nan\n[split]", "augment.color_jitter", "color_jitter = nan"),
+            ("[split]", "[augment]\npad_crop = 33\n[split]", "augment.pad_crop", "pad_crop = 33"),
+            ("scheme = \"report5\"", "scheme = \"report5\"\nweight = -1.0", "tasks[0].weight", "weight = -1.0"),
+            (
+                "scheme = \"report5\"",
+                "scheme = \"report5\"\nlabel_smoothing = nan",
+                "tasks[0].label_smoothing",
+                "label_smoothing = nan",
+            ),
+            (
+                "epochs = 25",
+                "epochs = 25\n[train.schedule]\nkind = \"step\"\nevery = 0\ngamma = 0.1",
+                "train.schedule.every",
+                "every = 0",
+            ),
+            (
+                "epochs = 25",
+                "epochs = 25\nschedule = { kind = \"step\", every = 2, gamma = nan }",
+                "train.schedule",
+                "schedule = { kind = \"step\", every = 2, gamma = nan }",
+            ),
+            (
+                "epochs = 25",
+                "epochs = 25\nschedule = { kind = \"cosine\", min_lr = -1.0 }",
+                "train.schedule.min_lr",
+                "schedule = { kind = \"cosine\", min_lr = -1.0 }",
+            ),
+            (
+                "epochs = 25",
+                "epochs = 25\nschedule = { kind = \"plateau\", factor = 0.5, patience = 0 }",
+                "train.schedule.patience",
+                "schedule = { kind = \"plateau\", factor = 0.5, patience = 0 }",
+            ),
+        ];
+        for (from, to, key, line) in cases {
+            assert!(BASE.contains(from), "{from}");
+            let text = BASE.replacen(from, to, 1);
+            let path = write(dir.path(), "bad.toml", &text);
+            let err = Experiment::load(&path).unwrap_err().to_string();
+            let want_line = text.lines().position(|l| l == line).unwrap() + 1;
+            assert!(err.contains("bad.toml") && err.contains(&format!("`{key}")), "{key}: {err}");
+            assert!(err.contains(&format!("line {want_line}:")), "{key}: expected line {want_line}: {err}");
+            // the same from text (a run folder's config.toml)
+            let err = Experiment::from_toml(&text, Path::new("config.toml")).unwrap_err().to_string();
+            assert!(err.contains(&format!("line {want_line}:")), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_key_set_in_a_parent_is_blamed_on_the_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "base.toml", &BASE.replace("epochs = 25", "epochs = 25\nthreads = 0"));
+        let child = write(dir.path(), "child.toml", "extends = \"base.toml\"\nname = \"child\"\n");
+        let err = Experiment::load(&child).unwrap_err().to_string();
+        assert!(err.contains("base.toml: line 23: `train.threads`"), "{err}");
+        let child = write(dir.path(), "fix.toml", "extends = \"base.toml\"\n[train]\nthreads = 0\n");
+        let err = Experiment::load(&child).unwrap_err().to_string();
+        assert!(err.contains("fix.toml: line 3: `train.threads`"), "{err}");
+    }
+
+    #[test]
+    fn names_that_would_leave_the_reports_folder_are_refused() {
+        assert!(check_name("").is_err());
+        for bad in ["../escape", "/tmp/abs", "a/b", "..", ".hidden", "a b", "x;echo"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+            let text = format!("name = {bad:?}\n{BASE}");
+            let err = Experiment::from_toml(&text, Path::new("n.toml")).unwrap_err().to_string();
+            assert!(err.contains("`name`") && err.contains("line 1:"), "{bad:?}: {err}");
+        }
+        for good in ["model4", "multitask-96", "multitask-5split-split=0", "lr=0.01,b", "âge_v2"] {
+            assert!(check_name(good).is_ok(), "{good:?}");
+        }
     }
 
     #[test]

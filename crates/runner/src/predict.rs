@@ -74,6 +74,7 @@ impl Predictor {
         let mut vs = nn::VarStore::new(Device::Cpu);
         let input = models::InputShape { channels: preprocess.color.channels() as i64, size };
         let net = models::build(&experiment.model, &vs.root(), input, &heads.specs())?;
+        check_weights_file(&weights)?;
         load_weights(&mut vs, &weights)?;
         Ok(Predictor {
             experiment,
@@ -414,4 +415,67 @@ fn write_scores(
     };
     runfolder::write_json(&out.join("evaluation.json"), &info)?;
     Ok(metrics)
+}
+
+impl Predictor {
+    /// A warning when the model is a run folder whose training has not finished (no test
+    /// figures yet): its weights are those of the best epoch so far, not the run's result.
+    pub fn unfinished(&self) -> Option<String> {
+        let run_folder = self.source.join("checkpoints/best.safetensors").is_file();
+        (run_folder && !self.source.join("test-metrics.json").is_file()).then(|| {
+            format!(
+                "{}: the run has not finished (no test-metrics.json): predicting with the best weights so far",
+                self.source.display()
+            )
+        })
+    }
+}
+
+/// Checks that a weights file is a whole safetensors file before libtorch reads it, so that a
+/// truncated copy or a foreign file is named as such (libtorch only says `MetadataIncompleteBuffer`).
+/// The format: an 8-byte little-endian header length, a JSON header giving each tensor's
+/// `data_offsets`, then the data.
+pub fn check_weights_file(path: &Path) -> Result<(), RunnerError> {
+    let bad = |message: String| RunnerError::RunFolder { path: path.to_path_buf(), message };
+    let mut file = std::fs::File::open(path).map_err(|e| RunnerError::io(path, e))?;
+    let size = file.metadata().map_err(|e| RunnerError::io(path, e))?.len();
+    if size == 0 {
+        return Err(bad("empty weights file (0 bytes)".into()));
+    }
+    let mut len = [0u8; 8];
+    use std::io::Read;
+    if size < 8 || file.read_exact(&mut len).is_err() {
+        return Err(bad(format!("truncated weights file: {size} bytes, not even a safetensors header")));
+    }
+    let header_len = u64::from_le_bytes(len);
+    if header_len > 100 << 20 {
+        return Err(bad(format!(
+            "not a safetensors weights file: its first 8 bytes give a header of {header_len} bytes"
+        )));
+    }
+    if 8 + header_len > size {
+        return Err(bad(format!(
+            "truncated weights file: {size} bytes, but its header alone needs {}",
+            8 + header_len
+        )));
+    }
+    let mut header = vec![0u8; header_len as usize];
+    file.read_exact(&mut header).map_err(|e| RunnerError::io(path, e))?;
+    let json: serde_json::Value = serde_json::from_slice(&header)
+        .map_err(|e| bad(format!("not a safetensors weights file: its header is not JSON ({e})")))?;
+    let end = json
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, t)| t.get("data_offsets")?.get(1)?.as_u64())
+        .max()
+        .unwrap_or(0);
+    let data = size - 8 - header_len;
+    if end > data {
+        return Err(bad(format!(
+            "truncated weights file: {size} bytes, its tensors need {} (the copy was cut short)",
+            8 + header_len + end
+        )));
+    }
+    Ok(())
 }

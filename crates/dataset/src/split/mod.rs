@@ -139,6 +139,24 @@ impl SplitSpec {
         }
         needs
     }
+
+    /// Checks what can be checked without the data (fractions in range, a 5-split index in 0..=4),
+    /// so an experiment file is refused at load, not minutes later when the split is built.
+    pub fn validate(&self) -> Result<(), DatasetError> {
+        match *self {
+            SplitSpec::Fraction { train, valid }
+            | SplitSpec::Stratified { train, valid, .. }
+            | SplitSpec::Subject { train, valid } => assign::check_fractions(train, valid),
+            SplitSpec::Kfold { valid, .. } if !(0.0..1.0).contains(&valid) => {
+                Err(DatasetError::InvalidSplit(format!("the valid fraction must be in [0, 1), got {valid}")))
+            }
+            SplitSpec::Fivesplit { split } if split >= 5 => {
+                Err(DatasetError::InvalidSplit(format!("fivesplit has splits 0..=4, got {split}")))
+            }
+            SplitSpec::Ordered { train: 0, .. } => Err(DatasetError::InvalidSplit("the train part is empty".into())),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What [`Split::build`] splits: how many faces, the seed, and the per-face inputs some kinds need

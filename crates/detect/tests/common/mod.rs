@@ -67,24 +67,6 @@ impl Photo {
     }
 }
 
-/// The UTKFace folder from `AGELAB_DATA`, or `None` (with the reason) when unavailable.
-pub fn utkface_dir() -> Result<PathBuf, String> {
-    let root = std::env::var_os("AGELAB_DATA").ok_or("AGELAB_DATA is not set")?;
-    let dir = Path::new(&root).join("UTKFace");
-    if dir.is_dir() {
-        Ok(dir)
-    } else {
-        Err(format!("{} is not a directory", dir.display()))
-    }
-}
-
-/// Tells the person running the tests that a test did not run. Written straight to stderr
-/// because libtest captures `println!`/`eprintln!` of passing tests.
-pub fn say_skipped(msg: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {msg}");
-}
-
 /// All UTKFace image files, sorted by name so a seed always picks the same faces.
 pub fn list_faces(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
