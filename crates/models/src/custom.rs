@@ -45,59 +45,14 @@ pub const NAME: &str = "custom";
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LayerSpec {
     /// 2-D convolution.
-    Conv {
-        /// Output channels.
-        filters: i64,
-        /// Kernel side.
-        kernel: i64,
-        /// Stride.
-        #[serde(default = "one")]
-        stride: i64,
-        /// Padding.
-        #[serde(default)]
-        padding: Padding,
-        /// Activation.
-        #[serde(default)]
-        activation: Activation,
-    },
-    /// Depthwise-separable convolution: depthwise `kernel`, then pointwise 1x1 to `filters`.
-    SeparableConv {
-        /// Output channels of the pointwise step.
-        filters: i64,
-        /// Depthwise kernel side.
-        kernel: i64,
-        /// Depthwise stride.
-        #[serde(default = "one")]
-        stride: i64,
-        /// Depthwise padding.
-        #[serde(default)]
-        padding: Padding,
-        /// Activation after the pointwise step.
-        #[serde(default)]
-        activation: Activation,
-    },
+    Conv(ConvSpec),
+    /// Depthwise-separable convolution: depthwise `kernel` (with `stride` and `padding`), then
+    /// pointwise 1x1 to `filters`, the activation after the pointwise step.
+    SeparableConv(ConvSpec),
     /// Max pooling.
-    MaxPool {
-        /// Window side.
-        size: i64,
-        /// Stride (the window side when absent).
-        #[serde(default)]
-        stride: Option<i64>,
-        /// Padding.
-        #[serde(default)]
-        padding: Padding,
-    },
+    MaxPool(PoolSpec),
     /// Average pooling.
-    AvgPool {
-        /// Window side.
-        size: i64,
-        /// Stride (the window side when absent).
-        #[serde(default)]
-        stride: Option<i64>,
-        /// Padding.
-        #[serde(default)]
-        padding: Padding,
-    },
+    AvgPool(PoolSpec),
     /// Global average pooling (gives a flat vector).
     GlobalAvgPool {},
     /// Flatten.
@@ -134,6 +89,39 @@ pub enum LayerSpec {
     },
 }
 
+/// A convolution's keys (`conv`, `separable_conv`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvSpec {
+    /// Output channels.
+    pub filters: i64,
+    /// Kernel side.
+    pub kernel: i64,
+    /// Stride.
+    #[serde(default = "one")]
+    pub stride: i64,
+    /// Padding.
+    #[serde(default)]
+    pub padding: Padding,
+    /// Activation.
+    #[serde(default)]
+    pub activation: Activation,
+}
+
+/// A pooling window's keys (`max_pool`, `avg_pool`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSpec {
+    /// Window side.
+    pub size: i64,
+    /// Stride (the window side when absent).
+    #[serde(default)]
+    pub stride: Option<i64>,
+    /// Padding.
+    #[serde(default)]
+    pub padding: Padding,
+}
+
 fn one() -> i64 {
     1
 }
@@ -153,36 +141,50 @@ fn lrn_k() -> f64 {
 /// The example architecture of the docs (used by the zoo listing).
 pub fn example_layers() -> Vec<LayerSpec> {
     vec![
-        LayerSpec::Conv { filters: 32, kernel: 3, stride: 1, padding: Padding::Same, activation: Activation::Relu },
-        LayerSpec::MaxPool { size: 2, stride: None, padding: Padding::Valid },
+        LayerSpec::Conv(ConvSpec {
+            filters: 32,
+            kernel: 3,
+            stride: 1,
+            padding: Padding::Same,
+            activation: Activation::Relu,
+        }),
+        LayerSpec::MaxPool(PoolSpec { size: 2, stride: None, padding: Padding::Valid }),
         LayerSpec::Dropout { rate: 0.25 },
         LayerSpec::BatchNorm {},
-        LayerSpec::Conv { filters: 64, kernel: 3, stride: 1, padding: Padding::Same, activation: Activation::Relu },
-        LayerSpec::MaxPool { size: 2, stride: None, padding: Padding::Valid },
+        LayerSpec::Conv(ConvSpec {
+            filters: 64,
+            kernel: 3,
+            stride: 1,
+            padding: Padding::Same,
+            activation: Activation::Relu,
+        }),
+        LayerSpec::MaxPool(PoolSpec { size: 2, stride: None, padding: Padding::Valid }),
         LayerSpec::Flatten {},
         LayerSpec::Dense { units: 128, activation: Activation::Relu },
     ]
 }
 
 fn add(b: &mut Builder, layer: &LayerSpec) -> Result<(), ModelError> {
-    match *layer {
-        LayerSpec::Conv { filters, kernel, stride, padding, activation } => {
+    match layer {
+        &LayerSpec::Conv(ConvSpec { filters, kernel, stride, padding, activation }) => {
             b.conv(None, filters, kernel, stride, padding.into(), activation)
         }
-        LayerSpec::SeparableConv { filters, kernel, stride, padding, activation } => {
+        &LayerSpec::SeparableConv(ConvSpec { filters, kernel, stride, padding, activation }) => {
             b.depthwise(None, kernel, stride, padding.into(), Activation::None)?;
             b.conv(None, filters, 1, 1, Pad::Valid, activation)
         }
-        LayerSpec::MaxPool { size, stride, padding } => {
+        &LayerSpec::MaxPool(PoolSpec { size, stride, padding }) => {
             b.max_pool(None, size, stride.unwrap_or(size), padding.into(), false)
         }
-        LayerSpec::AvgPool { size, stride, padding } => b.avg_pool(None, size, stride.unwrap_or(size), padding.into()),
+        &LayerSpec::AvgPool(PoolSpec { size, stride, padding }) => {
+            b.avg_pool(None, size, stride.unwrap_or(size), padding.into())
+        }
         LayerSpec::GlobalAvgPool {} => b.global_avg_pool(None),
         LayerSpec::Flatten {} => b.flatten(None),
         LayerSpec::BatchNorm {} => b.batch_norm(None),
-        LayerSpec::Dropout { rate } => b.dropout(None, rate),
-        LayerSpec::Lrn { size, alpha, beta, k } => b.lrn(None, size, alpha, beta, k),
-        LayerSpec::Dense { units, activation } => b.dense(None, units, activation),
+        &LayerSpec::Dropout { rate } => b.dropout(None, rate),
+        &LayerSpec::Lrn { size, alpha, beta, k } => b.lrn(None, size, alpha, beta, k),
+        &LayerSpec::Dense { units, activation } => b.dense(None, units, activation),
     }
 }
 

@@ -36,7 +36,7 @@ use std::ops::RangeInclusive;
 use serde::{Deserialize, Serialize};
 use tch::nn;
 
-pub use custom::LayerSpec;
+pub use custom::{ConvSpec, LayerSpec, PoolSpec};
 pub use error::ModelError;
 pub use layers::{Activation, Network, Padding, Vars};
 pub use spec::ModelSpec;

@@ -541,7 +541,7 @@ tower = [{ type = "dense", units = 16, activation = "tanh" }]
     let spec = parse(text).unwrap();
     let ModelSpec::Custom { layers, tower } = &spec else { panic!("{spec:?}") };
     assert_eq!(layers.len(), 9);
-    assert_eq!(layers[1], LayerSpec::MaxPool { size: 2, stride: None, padding: Padding::Valid });
+    assert_eq!(layers[1], LayerSpec::MaxPool(PoolSpec { size: 2, stride: None, padding: Padding::Valid }));
     assert_eq!(tower.len(), 1);
     let hs = heads(&[("age", 8), ("gender", 2)]);
     // 32 -> same conv 32 -> pool 16 -> separable stride 2 'same' 8 -> 1x1 -> GAP 16
@@ -565,6 +565,11 @@ tower = [{ type = "dense", units = 16, activation = "tanh" }]
     let err =
         parse("[model]\narch = \"custom\"\nlayers = [{ type = \"dense\", units = 8, kernel = 3 }]\n").unwrap_err();
     assert!(err.contains("unknown field `kernel`"), "{err}");
+    let err =
+        parse("[model]\narch = \"custom\"\nlayers = [{ type = \"max_pool\", size = 2, units = 3 }]\n").unwrap_err();
+    assert!(err.contains("unknown field `units`"), "{err}");
+    let err = parse("[model]\narch = \"custom\"\nlayers = [{ type = \"separable_conv\", filters = 8 }]\n").unwrap_err();
+    assert!(err.contains("missing field `kernel`"), "{err}");
     let err = parse("[model]\narch = \"custom\"\nlayers = [{ type = \"flatten\", size = 2 }]\n").unwrap_err();
     assert!(err.contains("unknown field `size`"), "{err}");
 
@@ -572,16 +577,12 @@ tower = [{ type = "dense", units = 16, activation = "tanh" }]
         let spec = ModelSpec::Custom { layers, tower: vec![] };
         summary(&spec, input(1, 8), &heads(&[("age", 2)])).unwrap_err().to_string()
     };
-    let c = |filters, kernel| LayerSpec::Conv {
-        filters,
-        kernel,
-        stride: 1,
-        padding: Padding::Valid,
-        activation: Activation::Relu,
+    let c = |filters, kernel| {
+        LayerSpec::Conv(ConvSpec { filters, kernel, stride: 1, padding: Padding::Valid, activation: Activation::Relu })
     };
     let err = bad(vec![c(4, 3), LayerSpec::Dense { units: 4, activation: Activation::Relu }]);
     assert!(err.contains("model custom: layers[1] (dense): receives a 4x6x6 feature map; flatten it first"), "{err}");
-    let err = bad(vec![c(4, 3), LayerSpec::MaxPool { size: 7, stride: None, padding: Padding::Valid }]);
+    let err = bad(vec![c(4, 3), LayerSpec::MaxPool(PoolSpec { size: 7, stride: None, padding: Padding::Valid })]);
     assert!(err.contains("layers[1] (max pool): 7x7 pooling does not fit a 4x6x6 feature map"), "{err}");
     let err = bad(vec![c(4, 9)]);
     assert!(err.contains("layers[0] (conv): 9x9 kernel does not fit a 1x8x8 feature map"), "{err}");

@@ -137,9 +137,7 @@ mod tests {
 
     #[test]
     fn strided_same_conv_output_and_asymmetric_padding() {
-        let vs = nn::VarStore::new(Device::Cpu);
-        let mut b =
-            Builder::new("t", &Vars::Store(vs.root()), Init::Keras, InputShape { channels: 2, size: 28 }).unwrap();
+        let mut b = Builder::new("t", &Vars::Shapes, Init::Keras, InputShape { channels: 2, size: 28 }).unwrap();
         b.conv(None, 4, 3, 2, Pad::Same, Activation::None).unwrap();
         b.depthwise(None, 3, 2, Pad::Same, Activation::Relu).unwrap();
         assert_eq!(b.shape(), Shape::Map { c: 4, h: 7, w: 7 });
