@@ -25,8 +25,8 @@
 //! Initialisation without weights: torchvision's (He-normal fan-out convolutions, N(0, 0.01) dense
 //! layers, zero biases).
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
@@ -131,46 +131,16 @@ fn is_torchvision(name: &str) -> bool {
 
 /// Copies the torchvision tensors of `path` into `net`; returns notes (ignored tensors).
 fn load_pretrained(net: &Network, path: &Path) -> Result<Vec<String>, ModelError> {
-    let read_err = |reason: String| ModelError::PretrainedRead { model: NAME, path: PathBuf::from(path), reason };
-    if !path.is_file() {
-        return Err(read_err("no such file".into()));
-    }
-    let file: HashMap<String, Tensor> =
-        Tensor::read_safetensors(path).map_err(|e| read_err(e.to_string()))?.into_iter().collect();
     let expected: Vec<(String, Tensor)> =
         net.named_parameters().into_iter().filter(|(n, _)| is_torchvision(n)).collect();
-    let mut problems = Vec::new();
-    for (name, t) in &expected {
-        match file.get(name) {
-            None => problems.push(format!("missing {name} (expected shape {:?})", t.size())),
-            Some(src) if src.size() != t.size() => problems.push(format!(
-                "{name} has shape {:?} in the file, the model expects {:?}",
-                src.size(),
-                t.size()
-            )),
-            Some(_) => {}
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ModelError::Pretrained { model: NAME, path: PathBuf::from(path), problems });
-    }
-    tch::no_grad(|| -> Result<(), ModelError> {
-        for (name, t) in &expected {
-            let src = file[name].to_kind(t.kind()).to_device(t.device());
-            t.shallow_clone().f_copy_(&src).map_err(|e| read_err(format!("{name}: {e}")))?;
-        }
-        Ok(())
-    })?;
-    let wanted: BTreeSet<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
-    let ignored: BTreeSet<&str> = file.keys().map(|k| k.as_str()).filter(|k| !wanted.contains(k)).collect();
+    let ignored = crate::pretrained::copy_from_safetensors(NAME, &expected, path)?;
     let mut notes = vec![format!("vgg16: loaded {} tensors from {}", expected.len(), path.display())];
     if !ignored.is_empty() {
-        let list: Vec<&str> = ignored.into_iter().collect();
         notes.push(format!(
             "vgg16: ignored {} tensor(s) of {} that the model does not use (the heads replace classifier.6): {}",
-            list.len(),
+            ignored.len(),
             path.display(),
-            list.join(", ")
+            ignored.join(", ")
         ));
     }
     Ok(notes)
