@@ -406,6 +406,13 @@ fn vgg16_loads_pretrained_and_freezes_blocks() {
     assert_eq!(parameter_count(&vs), all - frozen_count);
     assert_eq!(built.summary.trainable_params, all - frozen_count);
     assert_eq!(built.summary.non_trainable_params, frozen_count);
+    // the shape-only summary counts the same blocks as frozen, without reading the file
+    let unread = ModelSpec::Vgg16 {
+        pretrained: Some(temp_path("never-read.safetensors")),
+        frozen_blocks: 2,
+        classifier_input: ClassifierInput::FeatureMap,
+    };
+    assert_eq!(summary(&unread, input(3, 32), &hs).unwrap(), built.summary);
     // one training step leaves the frozen blocks unchanged
     let w0 = vars["features.0.weight"].detach().copy();
     let w10 = vars["features.10.weight"].detach().copy();

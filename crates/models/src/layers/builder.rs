@@ -1,12 +1,13 @@
 //! The [`Builder`]: appends layers one at a time, names them as Keras does (`conv2d`, `conv2d_1`,
 //! ...) unless the source names them, creates their parameters and refuses what no machine here
-//! could hold. The layer kinds themselves live in their own files ([`conv`](super::conv),
-//! [`dense`](super::dense), ...), each adding its methods to the builder.
+//! could hold. The layer kinds live in their own files (`conv.rs`, `dense.rs`, ...), each adding
+//! its methods to the builder.
 
 use std::collections::HashMap;
 
 use tch::{nn, Device, Kind, Tensor};
 
+use super::init::Init;
 use super::network::{Layer, Op};
 use super::shape::{out_side, Pad, Shape};
 use crate::{InputShape, ModelError};
@@ -76,8 +77,6 @@ pub struct Builder<'a> {
     /// Parameters created so far, the trunk's included in a tower.
     pub(super) parameters: i64,
 }
-
-use super::init::Init;
 
 impl<'a> Builder<'a> {
     /// A builder for `model` whose first layer receives `input` (at most
@@ -204,7 +203,7 @@ impl<'a> Builder<'a> {
             None => Err(self.err(
                 what,
                 format!(
-                    "the network would exceed {} parameters (16 GiB) here; use a smaller input or layer",
+                    "the network would exceed {} parameters (16 GiB of weights); use a smaller input or layer",
                     crate::summary::thousands(MAX_PARAMETERS)
                 ),
             )),
