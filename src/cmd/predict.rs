@@ -148,7 +148,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let (boxes, photo) = match found {
                 Found::Unreadable(why) => {
-                    eprintln!("{why}");
+                    eprintln!("{}: not an image ({why})", file.display());
                     csv.write_record(blank(&name, &format!("not an image: {why}")))?;
                     exit = ExitCode::from(2);
                     continue;
