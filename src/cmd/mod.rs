@@ -10,6 +10,7 @@ pub mod release;
 pub mod run;
 pub mod sweep;
 pub mod verify;
+pub mod weights;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
