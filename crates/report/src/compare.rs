@@ -7,14 +7,16 @@ use polars::prelude::*;
 
 use crate::age_groups::builtin_scores;
 use crate::figures::curves::valid_overlay;
+use crate::figures::headline::{headline_chart, Row};
+use crate::figures::slug;
 use crate::html::{escape, figure, page, table, Cell};
 use crate::io::write_atomic;
-use crate::literature::{literature_frame, Paper};
+use crate::literature::{literature_frame, MeasuredMetric, Paper};
 use crate::run::{HeadMetrics, HeadPredictions, Run};
 use crate::ReportError;
+use metrics::{mean_interval, wilson_interval};
 
 /// How to read the literature table (Markdown and HTML).
-use metrics::{mean_interval, wilson_interval};
 const LITERATURE_NOTE: &str = "Each row is one figure of one paper (literature/papers.csv, with its source). \
 \"reported\" is the paper's figure, \"measured_here\" agelab's test figure for the experiment that reproduces the row \
 (same unit: % or years), on agelab's data and protocol (agelab_protocol). \"comparable_here\" says whether the two \
@@ -318,6 +320,158 @@ fn to_html(df: &DataFrame, row_class: impl Fn(usize) -> Option<&'static str>) ->
     Ok(table("", &header, &rows, row_class))
 }
 
+/// The columns that say which run it was and how it ran, after the figures when reading.
+const BOOKKEEPING: [&str; 8] =
+    ["run_id", "model", "data", "split", "parameters", "epochs", "train_seconds", "test_loss"];
+
+/// The comparison in reading order: the run, each head's headline figure (accuracy or MAE), the
+/// other metrics, then the bookkeeping. comparison.csv keeps the frame's own order.
+fn reading_order(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let metrics = names.iter().filter(|n| *n != "experiment" && !BOOKKEEPING.contains(&n.as_str()));
+    let (headline, other): (Vec<&String>, Vec<&String>) =
+        metrics.partition(|n| n.ends_with("_accuracy") || n.ends_with("_mae"));
+    let mut order: Vec<String> = names.iter().filter(|n| *n == "experiment").cloned().collect();
+    order.extend(headline.into_iter().chain(other).cloned());
+    order.extend(BOOKKEEPING.iter().filter(|b| names.iter().any(|n| n == *b)).map(|b| (*b).to_owned()));
+    df.select(order)
+}
+
+/// One headline chart: runs whose heads answer the same question (same metric, same classes).
+struct Task {
+    /// "test", or "validation" when every figure is an evaluation of validation faces.
+    part: &'static str,
+    metric: HeadlineMetric,
+    classes: Vec<String>,
+    heads: Vec<String>,
+    rows: Vec<Row>,
+}
+
+impl Task {
+    fn title(&self) -> String {
+        let heads = self.heads.join(" / ");
+        match (self.metric, self.classes.len()) {
+            (HeadlineMetric::Mae, _) => format!("{heads}: {} MAE", self.part),
+            (_, n) if n > 2 => format!(
+                "{heads} ({n} groups, {} to {}): {} accuracy",
+                self.classes.first().map_or("", String::as_str),
+                self.classes.last().map_or("", String::as_str),
+                self.part
+            ),
+            _ => format!("{heads}: {} accuracy", self.part),
+        }
+    }
+
+    fn stem(&self) -> String {
+        let mut stem = format!("headline-{}", slug(&self.heads.join("-")));
+        if self.classes.len() > 2 {
+            stem.push_str(&format!("-{}-groups", self.classes.len()));
+        }
+        if self.metric == HeadlineMetric::Mae {
+            stem.push_str("-mae");
+        }
+        stem
+    }
+}
+
+/// A headline chart written: its file (in the comparison folder), title and caption.
+struct Chart {
+    file: String,
+    title: String,
+    caption: String,
+}
+
+/// Per task, a chart of each run's headline test figure with its 95% interval and the papers'
+/// figures for the same experiment and head.
+fn headline_charts(
+    runs: &[Run],
+    labels: &[String],
+    papers: Option<&[Paper]>,
+    out_dir: &Path,
+) -> Result<Vec<Chart>, ReportError> {
+    let mut tasks: Vec<Task> = Vec::new();
+    let valid = runs.iter().all(|r| r.test.as_ref().is_some_and(|t| t.file.part == "valid"));
+    let part = if valid { "validation" } else { "test" };
+    for (run, label) in runs.iter().zip(labels) {
+        for h in run_headlines(run).into_iter().filter(|h| h.scheme.is_none()) {
+            let classes = run
+                .test
+                .iter()
+                .flat_map(|t| &t.heads)
+                .find_map(|(n, m)| match m {
+                    HeadMetrics::Classification(c) if *n == h.head => Some(c.classes.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let scale = if h.metric == HeadlineMetric::Accuracy { 100.0 } else { 1.0 };
+            let measured = match h.metric {
+                HeadlineMetric::Accuracy => MeasuredMetric::Accuracy,
+                HeadlineMetric::Mae => MeasuredMetric::Mae,
+            };
+            let row = Row {
+                label: label.clone(),
+                value: h.value * scale,
+                interval: h.interval.map(|(a, b)| (a * scale, b * scale)),
+                text: match h.interval_text() {
+                    Some(i) => format!("{} ({i})", h.value_text()),
+                    None => h.value_text(),
+                },
+                papers: papers
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| {
+                        p.agelab_experiment == run.experiment()
+                            && p.agelab_head == h.head
+                            && p.agelab_metric == Some(measured)
+                    })
+                    .filter_map(|p| p.reported)
+                    .collect(),
+            };
+            match tasks.iter_mut().find(|t| t.metric == h.metric && t.classes == classes) {
+                Some(t) => {
+                    if !t.heads.contains(&h.head) {
+                        t.heads.push(h.head.clone());
+                    }
+                    t.rows.push(row);
+                }
+                None => {
+                    tasks.push(Task { part, metric: h.metric, classes, heads: vec![h.head.clone()], rows: vec![row] })
+                }
+            }
+        }
+    }
+    let mut charts: Vec<Chart> = Vec::new();
+    for t in &tasks {
+        let stem = t.stem();
+        let mut file = format!("{stem}.png");
+        let mut k = 2;
+        while charts.iter().any(|c| c.file == file) {
+            file = format!("{stem}-{k}.png");
+            k += 1;
+        }
+        let x_desc = match t.metric {
+            HeadlineMetric::Accuracy => format!("{part} accuracy (%)"),
+            HeadlineMetric::Mae => format!("{part} MAE (years; lower is better)"),
+        };
+        headline_chart(&out_dir.join(&file), &t.title(), &x_desc, &format!("{part} figure"), &t.rows)?;
+        let classes = if t.classes.is_empty() { String::new() } else { format!(" Classes: {}.", t.classes.join(", ")) };
+        let papers = if t.rows.iter().any(|r| !r.papers.is_empty()) {
+            " Diamonds: the paper's figure for the run's experiment (literature table), measured on the paper's own data and protocol."
+        } else {
+            ""
+        };
+        charts.push(Chart {
+            file,
+            title: t.title(),
+            caption: format!(
+                "Each run's {part} figure (dot) and its 95% interval over its own {part} faces, where its \
+                 per-face predictions give one (bar; Wilson for accuracies, Student's t for MAE).{papers}{classes}"
+            ),
+        });
+    }
+    Ok(charts)
+}
+
 /// Writes `df` as CSV to `path`, atomically.
 fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), ReportError> {
     let mut csv = Vec::new();
@@ -362,19 +516,6 @@ pub(crate) fn compare(
         write_csv(summary, &summary_path)?;
     }
 
-    let md_path = out_dir.join("comparison.md");
-    let mut md = views.map(views_note).unwrap_or_default();
-    md.push_str(&to_markdown(&df).map_err(table_err(&md_path))?);
-    if let Some(summary) = &summary {
-        md.push_str(&format!("\n## Over the {} runs: mean ± std\n\n{SUMMARY_NOTE}\n\n", runs.len()));
-        md.push_str(&to_markdown(summary).map_err(table_err(&md_path))?);
-    }
-    if let Some(lit) = &lit {
-        md.push_str(&format!("\n## Literature: reported vs measured here\n\n{LITERATURE_NOTE}\n\n"));
-        md.push_str(&to_markdown(lit).map_err(table_err(&md_path))?);
-    }
-    write_atomic(&md_path, md.as_bytes())?;
-
     // Unique legend labels, even for copies of one run.
     let mut labels: Vec<String> = Vec::new();
     for r in &runs {
@@ -387,6 +528,25 @@ pub(crate) fn compare(
         }
         labels.push(label);
     }
+    let charts = headline_charts(&runs, &labels, literature, out_dir)?;
+    let shown = reading_order(&df).map_err(table_err(&csv_path))?;
+
+    let md_path = out_dir.join("comparison.md");
+    let mut md = views.map(views_note).unwrap_or_default();
+    for c in &charts {
+        md.push_str(&format!("![{}]({})\n\n{}\n\n", c.title, c.file, c.caption));
+    }
+    md.push_str(&to_markdown(&shown).map_err(table_err(&md_path))?);
+    if let Some(summary) = &summary {
+        md.push_str(&format!("\n## Over the {} runs: mean ± std\n\n{SUMMARY_NOTE}\n\n", runs.len()));
+        md.push_str(&to_markdown(summary).map_err(table_err(&md_path))?);
+    }
+    if let Some(lit) = &lit {
+        md.push_str(&format!("\n## Literature: reported vs measured here\n\n{LITERATURE_NOTE}\n\n"));
+        md.push_str(&to_markdown(lit).map_err(table_err(&md_path))?);
+    }
+    write_atomic(&md_path, md.as_bytes())?;
+
     let curves = "valid-curves.png";
     let series: Vec<(String, &crate::run::Epochs)> =
         labels.iter().cloned().zip(runs.iter().map(|r| &r.epochs)).filter(|(_, e)| !e.epoch.is_empty()).collect();
@@ -397,12 +557,15 @@ pub(crate) fn compare(
     }
 
     let index = out_dir.join("index.html");
-    let mut body = String::from("<h2>Test metrics</h2>\n");
+    let mut body = String::from("<h2>Test figures</h2>\n");
     if let Some(v) = views {
         body.push_str(&format!("<p class=\"note\">{}</p>\n", escape(views_note(v).trim())));
     }
-    body.push_str("<div class=\"wide\">\n");
-    body.push_str(&to_html(&df, |_| None).map_err(table_err(&index))?);
+    for c in &charts {
+        body.push_str(&figure(&c.file, &c.title, &c.caption));
+    }
+    body.push_str("<h2>Test metrics</h2>\n<div class=\"wide\">\n");
+    body.push_str(&to_html(&shown, |_| None).map_err(table_err(&index))?);
     body.push_str("</div>\n");
     body.push_str(
         "<p class=\"note\">Also written as <a href=\"comparison.csv\">comparison.csv</a> and \
@@ -453,7 +616,11 @@ pub(crate) fn compare(
     }
     body.push_str("</ul>\n");
     if !alerts.is_empty() {
-        alerts = format!("<section class=\"alerts\"><h2>Warnings</h2><ul>\n{alerts}</ul></section>\n");
+        // folded: the runs' own pages show them in full; this page leads with the figures
+        let n = alerts.matches("<li>").count();
+        alerts = format!(
+            "<section class=\"alerts\"><details><summary><b>Warnings from the runs ({n})</b></summary><ul>\n{alerts}</ul></details></section>\n"
+        );
     }
     let html = page(
         &format!("Comparison of {} runs", runs.len()),

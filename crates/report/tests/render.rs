@@ -173,11 +173,30 @@ fn compares_two_runs() {
         lines[1]
     );
 
+    // The pages lead with what is compared: a chart per task, then a table whose first figure
+    // column is the headline metric, the bookkeeping after.
+    let chart = "headline-age-5-groups.png";
+    let png = image::open(out.join(chart)).expect("the headline chart is a PNG");
+    assert!(png.width() >= 800 && png.height() >= 200, "{}x{}", png.width(), png.height());
     let md = fs::read_to_string(out.join("comparison.md")).expect("md");
-    assert_eq!(md.lines().count(), 4, "header, rule, 2 rows:\n{md}");
-    assert!(md.contains("| model4 | 20250101-120000 |"));
+    let table: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(table.len(), 4, "header, rule, 2 rows:\n{md}");
+    assert!(md.starts_with("![age (5 groups, 0-14 to 60+): test accuracy"), "{md}");
+    assert!(md.contains(&format!("]({chart})")), "{md}");
+    assert!(
+        table[0].starts_with("| experiment | age_accuracy | age_one_off | age_macro_f1 | run_id |"),
+        "{}",
+        table[0]
+    );
+    assert!(table[2].starts_with("| model4 | 0.6667 | 1.0000 | 0.6029 | 20250101-120000 |"), "{}", table[2]);
 
     let html = check_page(&index);
+    let first_table = html.find("<table").expect("a table");
+    let img = html.find(&format!("<img src=\"{chart}\"")).expect("the chart on the page");
+    assert!(img < first_table, "the chart comes before the first table");
+    let header = &html[first_table..html[first_table..].find("</tr>").map_or(html.len(), |e| first_table + e)];
+    let columns: Vec<&str> = header.split("</th>").filter_map(|c| c.rsplit('>').next()).collect();
+    assert_eq!(columns[..2], ["experiment", "age_accuracy"], "{header}");
     assert!(html.contains("valid-curves.png"));
     assert!(html.contains("model4/20250101-120000 #2"), "duplicate runs get distinct labels");
 }

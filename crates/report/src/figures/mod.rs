@@ -5,6 +5,7 @@ pub(crate) mod calibration;
 pub(crate) mod confusion;
 pub(crate) mod curves;
 pub(crate) mod faces;
+pub(crate) mod headline;
 pub(crate) mod roc;
 pub(crate) mod scatter;
 
