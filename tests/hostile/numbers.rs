@@ -74,6 +74,23 @@ fn every_numeric_experiment_key_is_range_checked_at_load() {
 }
 
 #[test]
+fn model_options_are_checked_at_load_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("experiments/quickstart.toml")).unwrap();
+    for (arch, want) in [
+        ("arch = \"article3\"\nkernel = 0", "kernel"),
+        ("arch = \"article3\"\nfilters = [32, -1]", "filters"),
+        ("arch = \"lmtcnn\"\nwidth = 0", "width"),
+        ("arch = \"vgg16\"\nfrozen_blocks = 9", "frozen_blocks"),
+    ] {
+        std::fs::write(dir.path().join("m.toml"), text.replace("arch = \"model4\"", arch)).unwrap();
+        let out = agelab_str(&["run", "m.toml", "--reports", "reports", "--quiet"], dir.path());
+        refused(&out, &["m.toml: line ", "`model`", want]);
+    }
+    assert!(!dir.path().join("reports").exists(), "refused before any data was made");
+}
+
+#[test]
 fn command_line_numbers_are_checked_as_they_are_parsed() {
     let dir = tempfile::tempdir().unwrap();
     let m = model();

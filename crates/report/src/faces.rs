@@ -79,7 +79,7 @@ pub(crate) fn render(p: &Predictions, images: &Path, report_dir: &Path) -> Resul
     let rows = pick(p, GRID_FACES);
     let mut tiles = Vec::with_capacity(rows.len());
     for &i in &rows {
-        let Ok(face) = image::open(images.join(&p.file[i])) else {
+        let Ok(face) = dataset::images::open_photo(&images.join(&p.file[i])) else {
             continue;
         };
         tiles.push(Tile {

@@ -552,7 +552,14 @@ impl Experiment {
                 self.data.image_size, self.augment.pad_crop
             ));
         }
-        self.split.validate().map_err(|e| format!("`split`: {e}"))
+        self.split.validate().map_err(|e| format!("`split`: {e}"))?;
+        // the architecture's own options (kernel sizes, widths, frozen blocks...) and the input
+        // it accepts, checked on a shape-only build: nothing is allocated
+        let heads = crate::heads::Heads::new(self.tasks()?);
+        let size = self.augment.crop.unwrap_or(self.data.image_size);
+        let input = models::InputShape { channels: self.data.color.channels() as i64, size: i64::from(size) };
+        models::summary(&self.model, input, &heads.specs()).map_err(|e| format!("`model`: {e}"))?;
+        Ok(())
     }
 
     /// The validated tasks.
@@ -956,6 +963,21 @@ epochs = 25
             // the same from text (a run folder's config.toml)
             let err = Experiment::from_toml(&text, Path::new("config.toml")).unwrap_err().to_string();
             assert!(err.contains(&format!("line {want_line}:")), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn model_options_are_checked_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        for (arch, want) in [
+            ("arch = \"article3\"\nkernel = 0", "kernel"),
+            ("arch = \"lmtcnn\"\nwidth = 0", "width"),
+            ("arch = \"vgg16\"\nfrozen_blocks = 9", "frozen_blocks"),
+        ] {
+            let text = BASE.replace("arch = \"model4\"", arch);
+            let err = Experiment::load(&write(dir.path(), "m.toml", &text)).unwrap_err().to_string();
+            let line = text.lines().position(|l| l == "[model]").unwrap() + 1;
+            assert!(err.contains(&format!("m.toml: line {line}: `model`")) && err.contains(want), "{err}");
         }
     }
 
