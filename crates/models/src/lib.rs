@@ -144,13 +144,18 @@ pub fn summary(spec: &ModelSpec, input: InputShape, heads: &[HeadSpec]) -> Resul
 /// architecture builds with `channels` channels and these heads; sides in between may still be
 /// refused (Model 4 wants multiples of 4). An error when no side fits: the error at the largest.
 pub fn input_sides(spec: &ModelSpec, channels: i64, heads: &[HeadSpec]) -> Result<RangeInclusive<i64>, ModelError> {
-    let fits = |size| network(spec, &Vars::Shapes, InputShape { channels, size }, heads).is_ok();
-    let Some(min) = (1..=InputShape::MAX_SIDE).find(|&s| fits(s)) else {
-        return network(spec, &Vars::Shapes, InputShape { channels, size: InputShape::MAX_SIDE }, heads)
-            .map(|_| unreachable!("the largest side was just refused"));
-    };
-    let max = (min..=InputShape::MAX_SIDE).rev().find(|&s| fits(s)).unwrap_or(min);
-    Ok(min..=max)
+    let at = |size| network(spec, &Vars::Shapes, InputShape { channels, size }, heads);
+    let mut refusal = None;
+    for min in 1..=InputShape::MAX_SIDE {
+        match at(min) {
+            Ok(_) => {
+                let max = (min..=InputShape::MAX_SIDE).rev().find(|&s| at(s).is_ok()).unwrap_or(min);
+                return Ok(min..=max);
+            }
+            Err(e) => refusal = Some(e),
+        }
+    }
+    Err(refusal.expect("MAX_SIDE is at least 1, so a side was tried"))
 }
 
 /// The zoo as a Markdown table, numbers computed by [`summary()`] (see `crates/models/README.md`).
