@@ -63,6 +63,18 @@ fn verify_refuses_an_unfinished_run_before_retraining_and_compares_predictions()
     assert!(run_dirs(&scratch).is_empty(), "no re-run was started");
 }
 
+#[test]
+fn resuming_a_run_whose_config_was_edited_is_refused_naming_the_keys() {
+    let _serial = super::common::serial();
+    let reports = tempfile::tempdir().unwrap();
+    let run = runner::run(&experiment(&tiny_synthetic(1)), &options(reports.path())).unwrap().dir;
+    let config = read(&run.config());
+    assert!(config.contains("lr = 0.001"), "{config}");
+    std::fs::write(run.config(), config.replace("lr = 0.001", "lr = 0.01").replace("seed = 11", "seed = 12")).unwrap();
+    let err = runner::resume(run.root(), &options(reports.path())).err().expect("refused").to_string();
+    assert!(err.contains("optimizer.lr") && err.contains("seed") && !err.contains("batch_size"), "{err}");
+}
+
 fn run_dirs(base: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for exp in std::fs::read_dir(base).into_iter().flatten().flatten() {
@@ -197,7 +209,7 @@ fn sweep_runs_a_2x2_grid_and_compares_it() {
 }
 
 /// `run --continue`: a finished run of the same experiment is reused, a changed experiment starts
-/// anew; a run folder whose lock names a live process is refused, a stale lock taken over.
+/// anew; a run folder whose lock another process holds is refused, a stale lock file taken over.
 #[test]
 fn run_continue_reuses_finished_runs_and_a_live_lock_is_refused() {
     let (_dir, exp_path, reports) = tiny_experiment_file();
@@ -227,9 +239,12 @@ fn run_continue_reuses_finished_runs_and_a_live_lock_is_refused() {
 
     let run = std::fs::read_dir(reports.join("tiny")).unwrap().flatten().next().unwrap().path();
     assert!(!run.join("lock").exists(), "a finished run leaves no lock");
-    std::fs::write(run.join("lock"), std::process::id().to_string()).unwrap();
+    // this process holds the run's lock, as a training process would
+    let held = runfolder::RunLock::take(&runfolder::RunDir::open(&run).unwrap()).unwrap();
     let (ok, out) = agelab(&["run", "--resume", run.to_str().unwrap()]);
-    assert!(!ok && out.contains(&format!("in use by process {}", std::process::id())), "{out}");
+    assert!(!ok && out.contains(&format!("in use by another process ({})", std::process::id())), "{out}");
+    drop(held);
+    // a lock file left by a process that is gone holds no lock
     let mut gone = Command::new("true").spawn().unwrap();
     gone.wait().unwrap();
     std::fs::write(run.join("lock"), gone.id().to_string()).unwrap();

@@ -44,11 +44,12 @@ pub fn model_card(run_dir: &Path, release: &Release<'_>) -> Result<String, Repor
     let heads: Vec<&str> = test.heads.iter().map(|(n, _)| n.as_str()).collect();
     let _ = writeln!(
         s,
-        "Predicts {} from a {} face crop. Trained from scratch by agelab (experiment `{}`, run `{}`).\n",
+        "Predicts {} from a {side}x{side} {colour} face crop. Trained from scratch by agelab (experiment `{}`, run `{}`).\n",
         heads.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "),
-        format!("{0}x{0} {1}", m.input.size, if m.input.channels == 1 { "grayscale" } else { "RGB" }),
         run.experiment(),
         run.run_id(),
+        side = m.input.size,
+        colour = if m.input.channels == 1 { "grayscale" } else { "RGB" },
     );
     let _ = writeln!(s, "```sh\nagelab predict {} photo.jpg            # one face crop\nagelab predict {} group.jpg --detect   # every face the Haar detector finds\n```\n", release.name, release.name);
 

@@ -111,6 +111,11 @@ impl RunDir {
     pub fn checkpoints(&self) -> PathBuf {
         self.root.join("checkpoints")
     }
+    /// The resolved experiment as the run started it, kept beside the checkpoints so that a
+    /// resume can tell an edited `config.toml` from the one the checkpoints were trained with.
+    pub fn started_config(&self) -> PathBuf {
+        self.checkpoints().join("config.toml")
+    }
     /// The run lock ([`crate::RunLock`]).
     pub fn lock(&self) -> PathBuf {
         self.root.join("lock")

@@ -201,11 +201,11 @@ impl TimingRow {
     }
 }
 
+/// A CSV file's header and its rows as (1-based line, cells).
+pub(crate) type Records = (Vec<String>, Vec<(usize, Vec<String>)>);
+
 /// The header and the (line, cells) of each row of a CSV file whose rows all have the header's length.
-pub(crate) fn read_records(
-    path: &Path,
-    expected: &str,
-) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), RunFolderError> {
+pub(crate) fn read_records(path: &Path, expected: &str) -> Result<Records, RunFolderError> {
     let bytes = crate::atomic::read_bytes(path, expected)?;
     let csv_err = |source| RunFolderError::Csv { path: path.to_path_buf(), source };
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());

@@ -4,6 +4,7 @@
 //! that says whether to train on or stop early), [`Session::test`] (once, with the best
 //! validation epoch's weights, by the monitored head) and [`Session::finish`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -71,6 +72,7 @@ pub fn resume(run_dir: &Path, opts: &RunOptions) -> Result<RunOutcome, RunnerErr
     let dir = RunDir::open(run_dir)?;
     let text = std::fs::read_to_string(dir.config()).map_err(|e| RunnerError::io(dir.config(), e))?;
     let exp = Experiment::from_toml(&text, &dir.config())?;
+    refuse_edited_config(&dir, &exp)?;
     execute(&exp, dir, Start::Resume, opts)
 }
 
@@ -338,6 +340,7 @@ impl<'a> Session<'a> {
             }
             Start::Fresh => {
                 runfolder::write_atomic(&dir.config(), exp.to_toml().as_bytes())?;
+                runfolder::write_atomic(&dir.started_config(), exp.to_toml().as_bytes())?;
                 write_json(&dir.load_summary(), &data.summary)?;
                 runfolder::write_atomic(&dir.split(), data.split.listing(&data.files()).as_bytes())?;
                 let [train, valid, test] = data.split.sizes();
@@ -536,6 +539,54 @@ impl<'a> Session<'a> {
         write_json(&self.dir.manifest(), &self.manifest)?;
         self.log(&test_line(&test))?;
         Ok(RunOutcome { dir: self.dir, test, manifest: self.manifest })
+    }
+}
+
+/// Refuses to resume when `config.toml` no longer says what the run started with (the copy beside
+/// its checkpoints): the checkpoints were trained with other settings. Names the changed keys.
+/// Runs started before the copy was kept are not checked.
+fn refuse_edited_config(dir: &RunDir, exp: &Experiment) -> Result<(), RunnerError> {
+    let started = dir.started_config();
+    let Ok(text) = std::fs::read_to_string(&started) else { return Ok(()) };
+    let now = exp.to_toml();
+    if text == now {
+        return Ok(());
+    }
+    let flat = |t: &str| -> Result<BTreeMap<String, String>, RunnerError> {
+        let value: toml::Value = toml::from_str(t)
+            .map_err(|e| RunnerError::RunFolder { path: started.clone(), message: format!("not TOML: {e}") })?;
+        let mut out = BTreeMap::new();
+        flatten("", &value, &mut out);
+        Ok(out)
+    };
+    let (before, after) = (flat(&text)?, flat(&now)?);
+    let changed: Vec<&str> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(String::as_str)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Err(RunnerError::RunFolder {
+        path: dir.config(),
+        message: format!(
+            "cannot resume: edited since the run started ({}); its checkpoints were trained with the settings in {}. Start a new run for the new settings",
+            changed.join(", "),
+            started.display()
+        ),
+    })
+}
+
+/// `value`'s leaves under dotted keys (`optimizer.lr`, `tasks.1.name`), as text.
+fn flatten(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>) {
+    let key = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+    match value {
+        toml::Value::Table(t) => t.iter().for_each(|(k, v)| flatten(&key(k), v, out)),
+        toml::Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| flatten(&key(&i.to_string()), v, out)),
+        leaf => {
+            out.insert(prefix.to_owned(), leaf.to_string());
+        }
     }
 }
 
@@ -765,6 +816,16 @@ mod tests {
         assert_eq!(next_step(5, 2, 10, Some(3)), Step::EarlyStop { patience: 3, best_epoch: 2 });
         // no best epoch yet (no validation score): never stops early
         assert_eq!(next_step(5, 0, 10, Some(1)), Step::Train(6));
+    }
+
+    #[test]
+    fn flattening_names_nested_and_listed_keys() {
+        let value: toml::Value =
+            toml::from_str("seed = 1\n[optimizer]\nlr = 0.1\n[[tasks]]\nname = \"age\"\n").unwrap();
+        let mut out = BTreeMap::new();
+        flatten("", &value, &mut out);
+        let keys: Vec<&str> = out.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["optimizer.lr", "seed", "tasks.0.name"]);
     }
 
     #[test]
