@@ -15,7 +15,7 @@ pub mod one_off;
 pub mod per_class;
 pub mod regression;
 
-pub use accuracy::{accuracy, ratio};
+pub use accuracy::{accuracy, hits, ratio};
 pub use auc::{roc_auc, roc_curve};
 pub use calibration::{expected_calibration_error, reliability_bins, ReliabilityBin};
 pub use confusion::Confusion;

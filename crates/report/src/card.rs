@@ -185,7 +185,7 @@ fn results_table(test: &TestMetrics, predictions: &Predictions) -> String {
         let Some(hp) = predictions.heads.iter().find(|p| p.name() == name) else { continue };
         match (h, hp) {
             (HeadMetrics::Classification(c), HeadPredictions::Classification { truth, pred, .. }) => {
-                let hits = truth.iter().zip(pred).filter(|(t, p)| t == p).count();
+                let hits = metrics::hits(truth, pred);
                 let (lo, hi) = wilson_interval(hits, truth.len());
                 let _ = writeln!(
                     s,

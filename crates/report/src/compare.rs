@@ -116,7 +116,7 @@ fn run_headlines(run: &Run) -> Vec<Headline> {
         };
         match (head, predicted(name)) {
             (HeadMetrics::Classification(c), Some(HeadPredictions::Classification { truth, pred, .. })) => {
-                let hits = truth.iter().zip(pred).filter(|(t, p)| t == p).count();
+                let hits = metrics::hits(truth, pred);
                 own.extend(line(HeadlineMetric::Accuracy, Some(c.accuracy), Some(wilson_interval(hits, truth.len()))));
             }
             (HeadMetrics::Classification(c), _) => own.extend(line(HeadlineMetric::Accuracy, Some(c.accuracy), None)),
