@@ -58,7 +58,7 @@ fn verify_refuses_an_unfinished_run_before_retraining_and_compares_predictions()
     // a run that stopped before its test figures is refused at once: nothing is retrained
     std::fs::remove_file(run.test_metrics()).unwrap();
     std::fs::remove_dir_all(&scratch).unwrap();
-    let err = runner::verify::verify(run.root(), &scratch, &options(reports.path()), 0.0).err().expect("refused");
+    let err = runner::verify::verify(run.root(), &scratch, &options(reports.path()), 0.0).expect_err("refused");
     assert!(err.to_string().contains("has not finished"), "{err}");
     assert!(run_dirs(&scratch).is_empty(), "no re-run was started");
 }
