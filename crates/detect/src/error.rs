@@ -1,4 +1,4 @@
-//! Errors from loading a cascade or from invalid detection parameters.
+//! Errors from loading a cascade or MTCNN's weights, or from invalid detection parameters.
 
 use std::path::PathBuf;
 
@@ -58,5 +58,25 @@ pub enum DetectError {
     InvalidParams {
         /// Which parameter and why.
         what: String,
+    },
+    /// An MTCNN network's weights file is unreadable or lacks tensors of the right shapes.
+    // The loader's message already names the network (as its model) and the file.
+    #[error("{source}")]
+    MtcnnWeights {
+        /// Which network (P-, R- or O-Net).
+        net: &'static str,
+        /// What the loader found.
+        #[source]
+        source: models::ModelError,
+    },
+    /// An MTCNN weights file holds tensors the network does not have: another network's file.
+    #[error("{net}: {} holds tensors this network does not have ({}); is it another network's file?", path.display(), unused.join(", "))]
+    MtcnnExtraTensors {
+        /// Which network.
+        net: &'static str,
+        /// The weights file.
+        path: PathBuf,
+        /// The tensors no layer took.
+        unused: Vec<String>,
     },
 }

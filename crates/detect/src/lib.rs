@@ -16,6 +16,9 @@
 //! - BGR→gray conversion: `gray`; pyramid resizing (`INTER_LINEAR_EXACT` fixed point): `resize`;
 //! - integral tables: `integral`; window evaluation with variance normalisation: `eval`;
 //! - pyramid, window stepping and stripes: `detect`; `groupRectangles`: `group`.
+//!
+//! [`Mtcnn`] is the other detector: facenet-pytorch's MTCNN (libtorch networks), which also
+//! finds turned and small faces and gives five landmarks.
 
 #![warn(missing_docs)]
 
@@ -27,6 +30,7 @@ mod faces;
 mod gray;
 mod group;
 mod integral;
+mod mtcnn;
 mod resize;
 mod xml;
 
@@ -36,6 +40,7 @@ pub use cascade::Cascade;
 pub use error::DetectError;
 pub use faces::{FaceBox, FaceFinder, Margins};
 pub use gray::to_gray;
+pub use mtcnn::{Face, Mtcnn, MtcnnParams};
 
 /// Parameters of [`Cascade::detect`], named after OpenCV's `detectMultiScale` arguments.
 #[derive(Debug, Clone, PartialEq)]
