@@ -23,16 +23,6 @@ pub enum ReportError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A JSON file does not match the run-folder contract.
-    #[error("{path}: malformed JSON, expected {expected}: {source}")]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// What the file should have held.
-        expected: std::borrow::Cow<'static, str>,
-        /// The parser's error (with line and column).
-        source: serde_json::Error,
-    },
     /// A CSV file could not be parsed as CSV.
     #[error("{path}: malformed CSV: {source}")]
     Csv {
@@ -40,30 +30,6 @@ pub enum ReportError {
         path: PathBuf,
         /// The parser's error.
         source: csv::Error,
-    },
-    /// A CSV file lacks a column the contract requires.
-    #[error("{path}: missing column `{column}`; expected {expected}")]
-    MissingColumn {
-        /// The file.
-        path: PathBuf,
-        /// The column that was looked for.
-        column: String,
-        /// What the column should hold.
-        expected: String,
-    },
-    /// A value in a file is not what the contract says.
-    #[error("{path}: line {line}, column `{column}`: expected {expected}, found `{found}`")]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number in the file (1 is the header of a CSV file).
-        line: usize,
-        /// The column or field.
-        column: String,
-        /// What was expected.
-        expected: String,
-        /// What was found.
-        found: String,
     },
     /// Files of one run disagree with each other.
     #[error("{path}: {message}")]
@@ -97,29 +63,14 @@ pub enum ReportError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A run-folder file is missing or does not match the contract (the run-folder crate reads
+    /// them all; its errors name the file, line and column).
+    #[error(transparent)]
+    RunFolder(#[from] runfolder::RunFolderError),
     /// `compare` was given no run folders.
     #[error("{path}: no run folders to compare; expected at least one")]
     NoRuns {
         /// The output folder that was asked for.
         path: PathBuf,
     },
-}
-
-/// The run-folder crate reads every file; its errors keep naming the file, line and column.
-impl From<runfolder::RunFolderError> for ReportError {
-    fn from(e: runfolder::RunFolderError) -> Self {
-        use runfolder::RunFolderError as R;
-        let message = e.to_string();
-        match e {
-            R::Io { path, source } => ReportError::Read { path, source },
-            R::Missing { path, expected } => ReportError::Missing { path, expected: expected.into() },
-            R::Json { path, expected, source } => ReportError::Json { path, expected: expected.into(), source },
-            R::Csv { path, source } => ReportError::Csv { path, source },
-            R::MissingColumn { path, column, expected } => ReportError::MissingColumn { path, column, expected },
-            R::Malformed { path, line, column, expected, found } => {
-                ReportError::Malformed { path, line, column, expected, found }
-            }
-            R::NotRunFolder { path } | R::Locked { path, .. } => ReportError::Inconsistent { path, message },
-        }
-    }
 }

@@ -7,6 +7,7 @@ use std::fs;
 
 use common::{check_page, copy_run, pngs_in};
 use report::{compare, render_run, ReportError};
+use runfolder::RunFolderError;
 
 #[test]
 fn renders_the_model4_fixture() {
@@ -115,7 +116,9 @@ fn missing_metrics_csv_is_an_error_naming_the_file() {
     fs::remove_file(run.join("metrics.csv")).expect("rm");
     let err = render_run(&run).expect_err("must fail");
     match &err {
-        ReportError::Missing { path, .. } => assert_eq!(path, &run.join("metrics.csv")),
+        ReportError::Missing { path, .. } | ReportError::RunFolder(RunFolderError::Missing { path, .. }) => {
+            assert_eq!(path, &run.join("metrics.csv"))
+        }
         other => panic!("expected Missing, got {other:?}"),
     }
     assert!(err.to_string().contains("metrics.csv"), "{err}");
@@ -129,7 +132,7 @@ fn malformed_values_and_columns_are_reported_with_file_and_column() {
     fs::write(run.join("metrics.csv"), csv.replacen("1.3154", "oops", 1)).expect("write");
     let err = render_run(&run).expect_err("must fail");
     match &err {
-        ReportError::Malformed { path, line, column, found, .. } => {
+        ReportError::RunFolder(RunFolderError::Malformed { path, line, column, found, .. }) => {
             assert_eq!(path, &run.join("metrics.csv"));
             assert_eq!((*line, column.as_str(), found.as_str()), (3, "valid_loss", "oops"));
         }
@@ -141,7 +144,7 @@ fn malformed_values_and_columns_are_reported_with_file_and_column() {
     fs::write(run.join("predictions.csv"), pred.replacen("age_p4", "age_p9", 1)).expect("write");
     let err = render_run(&run).expect_err("must fail");
     match &err {
-        ReportError::MissingColumn { path, column, .. } => {
+        ReportError::RunFolder(RunFolderError::MissingColumn { path, column, .. }) => {
             assert_eq!(path, &run.join("predictions.csv"));
             assert_eq!(column, "age_p4");
         }
@@ -210,7 +213,7 @@ fn compares_other_test_views_from_evaluations() {
     let out = tmp.path().join("cmp");
     let options = report::CompareOptions { views: Some("mirror".into()), ..Default::default() };
     match report::compare_with(std::slice::from_ref(&a), &out, &options) {
-        Err(e @ ReportError::Missing { .. }) => {
+        Err(e @ (ReportError::Missing { .. } | ReportError::RunFolder(RunFolderError::Missing { .. }))) => {
             let msg = e.to_string();
             assert!(
                 msg.contains("test-mirror/test-metrics.json") && msg.contains("--part test --views mirror"),
