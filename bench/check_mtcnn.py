@@ -4,15 +4,17 @@
     check_mtcnn.py --photos                                 # lists the photos it needs
 
 FACENET_DIR holds the unpacked pinned facenet-pytorch wheel (its facenet_pytorch/ package with
-the pnet/rnet/onet weights). PIXELS_DIR holds the photos of --photos decoded by agelab (the detect
-crate's mtcnn_photos example: <i>.npy, u8 [height, width, 3], in --photos order), since JPEG
-decoders differ by a few levels and both sides must see the same pixels. Each case is a canvas of one fill colour with
-UTKFace photos pasted at whole-pixel offsets (a plain photo is a canvas of its own size): large
-canvases make the image pyramid deep, two photos give two faces, a negative offset cuts a face at
-the border. MTCNN(keep_all=True).detect(canvas, landmarks=True) runs with its defaults (min face
-20, factor 0.709, thresholds 0.6/0.7/0.7, largest face first) and OUT.json gets, per case, the
-canvas recipe, the SHA-256 of its RGB pixels (so the comparison knows it decoded the same
-pixels), and every face's box, probability and five landmarks. No image is written.
+the pnet/rnet/onet weights). PIXELS_DIR holds the photos of --photos decoded by agelab (the
+detect crate's mtcnn_photos example: <i>.npy, u8 [height, width, 3], in --photos order), since
+JPEG decoders differ by a few levels and both sides must see the same pixels.
+
+Each case is a canvas of one fill colour with UTKFace photos pasted at whole-pixel offsets (a
+plain photo is a canvas of its own size): large canvases make the image pyramid deep, two photos
+give two faces, a negative offset cuts a face at the border, a blank canvas has none.
+MTCNN(keep_all=True).detect(canvas, landmarks=True) runs with its defaults (min face 20, factor
+0.709, thresholds 0.6/0.7/0.7, largest face first) and OUT.json gets, per case, the canvas
+recipe, the SHA-256 of its RGB pixels (so the comparison knows it decoded the same pixels), and
+every face's box, probability and five landmarks. No image is written.
 """
 import hashlib
 import json
@@ -36,6 +38,9 @@ CASES = [
     ("two-faces", 800, 450, (40, 90, 160),
      [("62_0_2_20170116183749477.jpg.chip.jpg", 57, 31), ("30_1_1_20170112193112574.jpg.chip.jpg", 517, 219)]),
     ("cut-at-border", 420, 300, (230, 230, 230), [("25_0_3_20170119150353974.jpg.chip.jpg", -38, 37)]),
+    ("wide", 1280, 720, (12, 12, 12),
+     [("2_1_3_20161219230209511.jpg.chip.jpg", 1001, 483), ("30_1_1_20170110120856819.jpg.chip.jpg", 140, 66)]),
+    ("no-face", 320, 240, (200, 180, 160), []),
 ]
 
 

@@ -1,6 +1,6 @@
 //! agelab's MTCNN against facenet-pytorch's own `MTCNN.detect(landmarks=True)` on real UTKFace
 //! photos, plain and pasted onto larger canvases (deep pyramids, two faces, a face cut by the
-//! border). bench/check_mtcnn.sh wrote the reference, bench/mtcnn_reference.json; each case
+//! border, a blank canvas). bench/check_mtcnn.sh wrote the reference, bench/mtcnn_reference.json; each case
 //! is rebuilt here from its recipe and checked to be the very pixels the reference saw.
 //!
 //! Needs the fetched weights (`agelab weights fetch mtcnn_pnet mtcnn_rnet mtcnn_onet`) and
@@ -147,8 +147,12 @@ fn matches_facenet_pytorch_on_utkface() {
         failures.extend(check(case, &faces).into_iter().map(|p| format!("{}: {p}", case.name)));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // Every case has a face and one has two: the comparison is not vacuous.
-    assert!(reference.cases.iter().all(|c| !c.faces.is_empty()) && total > reference.cases.len());
+    // Nearly every case has a face, some two: the comparison is not vacuous.
+    let with_faces = reference.cases.iter().filter(|c| !c.faces.is_empty()).count();
+    assert!(
+        with_faces + 1 >= reference.cases.len() && total > with_faces,
+        "{with_faces} cases with faces, {total} faces"
+    );
 }
 
 #[test]
