@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use runner::predict::{HeadPrediction, Predictor};
 
-use super::csv_field;
 use super::faces::DetectArgs;
 
 /// Arguments of `agelab evaluate`.
@@ -133,7 +132,8 @@ fn labelled(
         header.extend([h.clone(), format!("{h}_probability")]);
     }
     header.push("note".into());
-    let mut rows = vec![header.join(",")];
+    let mut rows = csv::Writer::from_writer(Vec::new());
+    rows.write_record(&header)?;
     let mut scored = Vec::with_capacity(faces.len());
     for face in &faces {
         let mut held = report::HeldOutFace {
@@ -144,8 +144,8 @@ fn labelled(
             ..Default::default()
         };
         let mut fields = vec![
-            csv_field(&face.name),
-            csv_field(face.person.as_deref().unwrap_or("")),
+            face.name.clone(),
+            face.person.clone().unwrap_or_default(),
             held.gender.clone().unwrap_or_default(),
             face.age.map(|a| a.to_string()).unwrap_or_default(),
         ];
@@ -180,7 +180,7 @@ fn labelled(
                 for (i, pred) in preds.iter().enumerate() {
                     match pred {
                         HeadPrediction::Class { label, probability, .. } => {
-                            fields.extend([csv_field(label), format!("{probability:.4}")]);
+                            fields.extend([label.clone(), format!("{probability:.4}")]);
                             if p.is_gender(i) {
                                 held.predicted_gender = Some((label.clone(), *probability));
                             } else if let dataset::Target::AgeGroup(s) = &p.heads.tasks[i].target {
@@ -200,8 +200,8 @@ fn labelled(
                 }
             }
         }
-        fields.push(csv_field(&held.note));
-        rows.push(fields.join(","));
+        fields.push(held.note.clone());
+        rows.write_record(&fields)?;
         scored.push(held);
     }
     let group_scheme = p.heads.tasks.iter().find_map(|t| match &t.target {
@@ -230,7 +230,8 @@ fn labelled(
         faces: &scored,
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    runfolder::write_atomic(&out.join("predictions.csv"), (rows.join("\n") + "\n").as_bytes())?;
+    let rows = rows.into_inner().map_err(|e| anyhow::anyhow!("writing predictions.csv: {e}"))?;
+    runfolder::write_atomic(&out.join("predictions.csv"), &rows)?;
     runfolder::write_atomic(&out.join("summary.md"), summary.as_bytes())?;
     println!("{summary}");
     println!("written to {}", out.display());

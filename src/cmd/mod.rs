@@ -116,16 +116,6 @@ pub fn scale_factor(s: &str) -> Result<f64, String> {
     }
 }
 
-/// A CSV field, quoted when it holds a comma, quote or newline (for `evaluate`'s rows; `predict`
-/// writes through the `csv` crate).
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
