@@ -179,3 +179,16 @@ fn a_missing_weights_file_names_the_network_and_path() {
     let text = err.to_string();
     assert!(text.contains("P-Net") && text.contains("/nonexistent/mtcnn_pnet.safetensors"), "{text}");
 }
+
+#[test]
+fn images_too_small_for_the_smallest_face_have_none() {
+    let test = "mtcnn: tiny images";
+    let Some([pnet, rnet, onet]) = weight_paths(test) else { return };
+    let mtcnn = Mtcnn::load(&pnet, &rnet, &onet).expect("weights load");
+    // min face 20: a shorter side under 20 pixels gives no pyramid level at all.
+    for (w, h) in [(0, 0), (1, 1), (19, 500), (500, 19)] {
+        assert!(mtcnn.detect(&RgbImage::new(w, h)).is_empty(), "{w}x{h}");
+    }
+    // Exactly 20: one level, P-Net's output is a single cell; a flat image passes nothing.
+    assert!(mtcnn.detect(&RgbImage::from_pixel(20, 20, Rgb([128, 128, 128]))).is_empty());
+}

@@ -158,7 +158,7 @@ impl Mtcnn {
 
     /// Stage 2: R-Net on 24x24 crops, threshold, NMS, regression, squaring.
     fn refine(&self, pixels: &Tensor, w: u32, h: u32, proposals: &[Candidate]) -> Vec<Candidate> {
-        let (kept, batch) = crops(pixels, w, h, proposals, 24);
+        let Some((kept, batch)) = crops(pixels, w, h, proposals, 24) else { return Vec::new() };
         let outs = batched(&batch, |x| {
             let (reg, prob) = self.rnet.forward(x);
             vec![reg, prob]
@@ -179,7 +179,7 @@ impl Mtcnn {
 
     /// Stage 3: O-Net on 48x48 crops, threshold, landmarks, regression, 'Min' NMS, largest first.
     fn output(&self, pixels: &Tensor, w: u32, h: u32, refined: &[Candidate]) -> Vec<Face> {
-        let (kept, batch) = crops(pixels, w, h, refined, 48);
+        let Some((kept, batch)) = crops(pixels, w, h, refined, 48) else { return Vec::new() };
         let outs = batched(&batch, |x| {
             let (reg, points, prob) = self.onet.forward(x);
             vec![reg, points, prob]
@@ -238,9 +238,10 @@ fn floats(t: &Tensor) -> Vec<f32> {
 }
 
 /// The crops of `boxes` resampled to `size` x `size` (area averaging) and normalised, with the
-/// boxes that have one: a box entirely outside the image has no crop and is dropped (facenet-
-/// pytorch skips its crop too).
-fn crops(pixels: &Tensor, w: u32, h: u32, boxes: &[Candidate], size: i64) -> (Vec<Candidate>, Tensor) {
+/// boxes that have one; `None` if none has. A box entirely outside the image has no crop and is
+/// dropped: facenet-pytorch skips its crop but keeps the box, which misaligns its boxes with
+/// the network's outputs, so dropping is its evident intent.
+fn crops(pixels: &Tensor, w: u32, h: u32, boxes: &[Candidate], size: i64) -> Option<(Vec<Candidate>, Tensor)> {
     let (kept, crops): (Vec<Candidate>, Vec<Tensor>) = boxes
         .iter()
         .filter_map(|b| {
@@ -249,12 +250,7 @@ fn crops(pixels: &Tensor, w: u32, h: u32, boxes: &[Candidate], size: i64) -> (Ve
             Some((*b, crop.adaptive_avg_pool2d([size, size])))
         })
         .unzip();
-    let batch = if crops.is_empty() {
-        Tensor::zeros([0, 3, size, size], (Kind::Float, pixels.device()))
-    } else {
-        Tensor::cat(&crops, 0)
-    };
-    (kept, normalise(&batch))
+    (!crops.is_empty()).then(|| (kept, normalise(&Tensor::cat(&crops, 0))))
 }
 
 /// `f` over `x` in batches of [`BATCH`], each output concatenated over the batches.
