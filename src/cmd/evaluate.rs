@@ -150,20 +150,9 @@ fn labelled(
             face.age.map(|a| a.to_string()).unwrap_or_default(),
         ];
         let found = if face.file.is_file() {
-            dataset::images::open_photo(&face.file).map_err(|e| format!("not an image: {e}")).and_then(|img| {
-                let (b, n) = match face.region {
-                    Some([x, y, w, h]) => ((x, y, w, h), None),
-                    None => {
-                        let boxes = finder.boxes(&img);
-                        let largest = boxes.iter().copied().max_by_key(|b| u64::from(b.2) * u64::from(b.3));
-                        (largest.ok_or_else(|| "no face found".to_string())?, Some(boxes.len()))
-                    }
-                };
-                let crop = finder
-                    .crop(&img, b)
-                    .ok_or_else(|| format!("box {b:?} lies outside the {}x{} photo", img.width(), img.height()))?;
-                Ok((crop, b, n))
-            })
+            dataset::images::open_photo(&face.file)
+                .map_err(|e| format!("not an image: {e}"))
+                .and_then(|img| finder.largest(&img, face.region.map(|[x, y, w, h]| (x, y, w, h))))
         } else {
             Err("no such file".to_string())
         };
@@ -173,7 +162,7 @@ fn labelled(
                 fields.extend(std::iter::repeat_n(String::new(), 5 + 2 * heads.len()));
                 held.note = note;
             }
-            Ok((crop, b, n)) => {
+            Ok(detect::LargestFace { crop, face_box: b, found: n }) => {
                 let preds = runner::predict::predict_together(&together, &[crop])?.remove(0);
                 fields.push(n.map_or("box given".into(), |n| n.to_string()));
                 fields.extend([b.0, b.1, b.2, b.3].map(|v| v.to_string()));

@@ -28,6 +28,17 @@ impl Default for Margins {
     }
 }
 
+/// The face of a photo that is scored, from [`FaceFinder::largest`].
+#[derive(Debug, Clone)]
+pub struct LargestFace {
+    /// The crop the model sees.
+    pub crop: DynamicImage,
+    /// Its box before margins.
+    pub face_box: FaceBox,
+    /// How many faces were found; `None` when the box was given.
+    pub found: Option<usize>,
+}
+
 /// Finds faces: every face the cascade detects, or the whole image when not detecting.
 pub struct FaceFinder {
     cascade: Option<Cascade>,
@@ -84,6 +95,23 @@ impl FaceFinder {
         (x1 > x0 && y1 > y0).then(|| img.crop_imm(x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32))
     }
 
+    /// The one face a labelled photo is scored on: the `given` box (a label file's), else the
+    /// largest face found. Errs with the reason, in words, when there is none to score.
+    pub fn largest(&self, img: &DynamicImage, given: Option<FaceBox>) -> Result<LargestFace, String> {
+        let (face_box, found) = match given {
+            Some(b) => (b, None),
+            None => {
+                let boxes = self.boxes(img);
+                let largest = boxes.iter().copied().max_by_key(|b| u64::from(b.2) * u64::from(b.3));
+                (largest.ok_or_else(|| "no face found".to_string())?, Some(boxes.len()))
+            }
+        };
+        let crop = self
+            .crop(img, face_box)
+            .ok_or_else(|| format!("box {face_box:?} lies outside the {}x{} photo", img.width(), img.height()))?;
+        Ok(LargestFace { crop, face_box, found })
+    }
+
     /// Every face of `img` with its box, in the cascade's order (boxes outside the photo dropped).
     pub fn faces(&self, img: &DynamicImage) -> Vec<(FaceBox, DynamicImage)> {
         self.boxes(img).into_iter().filter_map(|b| self.crop(img, b).map(|c| (b, c))).collect()
@@ -102,6 +130,20 @@ fn check_margins(m: &Margins) -> Result<(), DetectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_largest_face_is_the_given_box_or_none_found() {
+        let img = DynamicImage::new_rgb8(100, 80);
+        let f = FaceFinder::whole_images(Margins { side: 0.0, top: 0.0, bottom: 0.0 }).unwrap();
+        let whole = f.largest(&img, None).unwrap();
+        assert_eq!((whole.face_box, whole.found, whole.crop.width()), ((0, 0, 100, 80), Some(1), 100));
+        let given = f.largest(&img, Some((10, 10, 20, 30))).unwrap();
+        assert_eq!((given.found, given.crop.width(), given.crop.height()), (None, 20, 30));
+        let outside = f.largest(&img, Some((200, 200, 5, 5))).unwrap_err();
+        assert!(outside.contains("outside the 100x80 photo"), "{outside}");
+        let blank = FaceFinder::detecting(DetectParams::default(), Margins::default()).unwrap();
+        assert_eq!(blank.largest(&img, None).unwrap_err(), "no face found");
+    }
 
     #[test]
     fn crops_grow_by_each_margin_and_stay_inside_the_photo() {

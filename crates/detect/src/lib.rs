@@ -38,7 +38,7 @@ use image::{DynamicImage, GrayImage};
 
 pub use cascade::Cascade;
 pub use error::DetectError;
-pub use faces::{FaceBox, FaceFinder, Margins};
+pub use faces::{FaceBox, FaceFinder, LargestFace, Margins};
 pub use gray::to_gray;
 pub use mtcnn::{Face, Mtcnn, MtcnnParams};
 
