@@ -16,6 +16,7 @@ pub mod optim;
 pub mod outputs;
 pub mod predict;
 pub mod progress;
+pub mod slurm;
 pub mod sweep;
 pub mod train;
 pub mod verify;
