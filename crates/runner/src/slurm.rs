@@ -16,11 +16,13 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
-/// Renders the sbatch script: task `i` runs `experiments[i]`. `sbatch_lines` are `#SBATCH`
-/// options (without the prefix); `agelab` is the binary the tasks run.
+/// Renders the sbatch script: task `i` runs `experiments[i]` with its run folders under
+/// `reports`. `sbatch_lines` are `#SBATCH` options (without the prefix); sbatch reads those
+/// lines itself, not through a shell, so paths (the log file) belong on sbatch's command line.
+/// `agelab` is the binary the tasks run.
 pub fn render_script(
     job_name: &str,
-    log_dir: &std::path::Path,
+    reports: &std::path::Path,
     sbatch_lines: &[String],
     agelab: &std::path::Path,
     experiments: &[PathBuf],
@@ -29,8 +31,6 @@ pub fn render_script(
     s.push_str(&format!("#SBATCH --job-name={}\n", shell_quote(job_name)));
     s.push_str(&format!("#SBATCH --array=0-{}\n", experiments.len().saturating_sub(1)));
     s.push_str("#SBATCH --requeue\n");
-    let log = log_dir.join("task-%a.out");
-    s.push_str(&format!("#SBATCH --output={}\n", shell_quote(&log.to_string_lossy())));
     for line in sbatch_lines {
         s.push_str(&format!("#SBATCH {line}\n"));
     }
@@ -41,7 +41,8 @@ pub fn render_script(
     }
     s.push_str("  *) echo \"no task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\nesac\n");
     let bin = shell_quote(&agelab.to_string_lossy());
-    s.push_str(&format!("exec {bin} run \"$experiment\" --continue\n"));
+    let reports = shell_quote(&reports.to_string_lossy());
+    s.push_str(&format!("exec {bin} run \"$experiment\" --continue --reports {reports}\n"));
     s
 }
 
@@ -66,13 +67,14 @@ mod tests {
         let tasks: Vec<PathBuf> = vec!["sw/it's a.toml".into(), "sw/b.toml".into()];
         let script = render_script(
             "my sweep",
-            std::path::Path::new("sw/logs"),
+            std::path::Path::new("my reports"),
             &["--time=00:10:00".to_string()],
             std::path::Path::new("/usr/bin/agelab"),
             &tasks,
         );
         assert!(script.contains("#SBATCH --array=0-1\n"));
         assert!(script.contains("#SBATCH --time=00:10:00\n"));
+        assert!(script.contains("--continue --reports 'my reports'\n"));
         assert!(script.contains(r"0) experiment='sw/it'\''s a.toml' ;;"));
         let ok = Command::new("bash").arg("-n").arg("-c").arg(&script).status().unwrap();
         assert!(ok.success());
