@@ -11,5 +11,6 @@ mod integration {
     mod report_cli;
     mod reproduce;
     mod run_folder;
+    mod slurm;
     mod train_real;
 }
